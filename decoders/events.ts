@@ -1,0 +1,66 @@
+/**
+ * Decode events: malformed or notable input becomes a named event on the packet, never an
+ * exception. Rules match them as booleans (`event.ipv4.bad_hlen`), `quell decode` lists them,
+ * `--stats` counts them.
+ *
+ * Registry: one line per event. The numeric id is the index in EVENT_NAMES; ids are stable
+ * within a build only (rulesets are compiled against names). Add new events at the end.
+ */
+export const EVENT_NAMES = [
+  'none',
+  // link layer
+  'link.unsupported',          // link type we do not decode
+  'link.truncated',            // shorter than the link header
+  'ether.truncated',
+  'vlan.truncated',
+  'vlan.too_many',             // more stacked tags than MAX_VLAN
+  'sll.truncated',
+  'sll2.truncated',
+  'null.truncated',
+  'null.unknown_family',
+  'l3.unsupported',            // ethertype / family we do not decode
+  // IPv4
+  'ipv4.truncated',            // fewer bytes than a minimal header
+  'ipv4.bad_version',
+  'ipv4.bad_hlen',             // IHL < 5 or header longer than the packet
+  'ipv4.bad_total_len',        // total length < header length
+  'ipv4.trunc_pkt',            // total length larger than captured bytes
+  'ipv4.bad_checksum',
+  'ipv4.opt_bad',              // malformed option
+  'ipv4.frag',                 // packet is a fragment
+  'ipv4.frag_overlap',
+  'ipv4.frag_too_large',       // reassembled datagram would exceed 65535
+  'ipv4.frag_memcap',          // reassembly memory limit hit, fragment dropped from reassembly
+  'ipv4.frag_timeout',
+  'ipv4.reassembled',          // this packet completed a datagram
+  // IPv6
+  'ipv6.truncated',
+  'ipv6.bad_version',
+  'ipv6.trunc_pkt',            // payload length larger than captured bytes
+  'ipv6.exthdr_too_many',      // more extension headers than MAX_IPV6_EXTHDRS
+  'ipv6.exthdr_truncated',
+  'ipv6.frag',
+  'ipv6.frag_overlap',
+  'ipv6.frag_too_large',
+  'ipv6.frag_memcap',
+  'ipv6.frag_timeout',
+  'ipv6.reassembled',
+  // TCP
+  'tcp.truncated',
+  'tcp.bad_offset',            // data offset < 5 or beyond the segment
+  'tcp.opt_bad',
+  'tcp.bad_checksum',
+  // UDP
+  'udp.truncated',
+  'udp.bad_len',
+  'udp.bad_checksum',
+  // ICMP
+  'icmp.truncated',
+  'icmpv6.truncated',
+  // tunnels / others, decoded only as far as noted
+  'l4.unsupported',
+] as const;
+
+export type EventName = (typeof EVENT_NAMES)[number];
+export const EV: { [K in EventName]: number } = Object.fromEntries(EVENT_NAMES.map((n, i) => [n, i])) as never;
+export const EVENT_COUNT = EVENT_NAMES.length;
