@@ -36,6 +36,19 @@ export const V_ACCEPT = 1;
 export const V_DROP = 0;
 export const V_REPEAT = 4;
 export const V_QUEUE = 3;    // mark word then carries the target queue number in its high 16 bits
+/** inline: the kernel answers for us (TCP RST / ICMP unreachable): sent as NF_REPEAT with the reject
+ *  mark bit, which the REJECT rule of `quell iptables` matches (docs/inline.md). Offline: a drop. */
+export const V_REJECT = 5;
+/** Low byte of the kind word is the kind; the flags below may be OR'd into it. */
+export const V_KIND_MASK = 0xff;
+/** The packet's bytes in `data` were rewritten in place, same length: inline sends them back with
+ *  the IPv4 header and TCP/UDP checksums recomputed. Refused (counted) for GSO/truncated packets. */
+export const V_F_PAYLOAD = 0x100;
+/** The accept/drop decides the whole flow: inline keeps the rest of the flow in the kernel
+ *  (connmark accept-flow / drop-flow bits, see docs/inline.md). */
+export const V_F_FLOW = 0x200;
+/** Set the skb mark to the mark word even when it is 0 (a nonzero mark word is always applied). */
+export const V_F_MARK = 0x400;
 
 export interface PacketBatch {
   /** Packet bytes. Owned by the source; valid until complete()/next(). */
