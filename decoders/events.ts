@@ -59,6 +59,18 @@ export const EVENT_NAMES = [
   'icmpv6.truncated',
   // tunnels / others, decoded only as far as noted
   'l4.unsupported',
+  // added by the L2-L4 decoders (append only)
+  'icmp.bad_checksum',
+  'icmpv6.bad_checksum',
+  'ipv4.frag_too_many',        // more fragments than MAX_FRAGS_PER_DATAGRAM
+  'ipv6.frag_too_many',
+  'ipv4.frag_bad_len',         // non-last fragment whose payload is not a multiple of 8
+  'ipv6.frag_bad_len',
+  'ip.tunnel',                 // IP-in-IP (proto 4/41): only the outer header is decoded
+  'ipv4.frag_dup',             // exact duplicate fragment, ignored by reassembly
+  'ipv6.frag_dup',
+  'ipv6.bad_payload_len',      // payload length 0 without a jumbo option, or shorter than the ext headers
+  'ether.llc',                 // 802.3 frame with a length field (LLC/SNAP): no L3 decoded
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];

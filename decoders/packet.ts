@@ -88,6 +88,12 @@ export class PacketView {
   icmpType = -1;
   icmpCode = -1;
 
+  /** L4 header kind actually read (added by the L2-L4 decoders): 0 none, else PROTO_TCP/UDP/ICMP/ICMPV6.
+   *  Set as soon as the fixed part of the header was present, even when later checks failed. */
+  l4Kind = 0;
+  /** L4 length according to the IP header (>= l4Len when the capture snapped the packet). */
+  l4WireLen = 0;
+
   // ---- payload (L4 payload, or L3 payload when L4 is not decoded)
   payloadOff = 0;
   payloadLen = 0;
@@ -117,7 +123,7 @@ export class PacketView {
     this.l4Off = 0; this.l4Len = 0; this.sport = 0; this.dport = 0;
     this.tcpFlags = 0; this.seq = 0; this.ack = 0; this.win = 0; this.tcpHdrLen = 0; this.urgPtr = 0;
     this.optMss = -1; this.optWscale = -1; this.optSackPerm = false; this.optTsVal = -1; this.optTsEcr = -1; this.sackCount = 0;
-    this.udpLen = 0; this.icmpType = -1; this.icmpCode = -1;
+    this.udpLen = 0; this.icmpType = -1; this.icmpCode = -1; this.l4Kind = 0; this.l4WireLen = 0;
     this.payloadOff = 0; this.payloadLen = 0;
     this.eventCount = 0; this.eventBits.fill(0); // EVENT_COUNT/32 words: a couple of stores
   }
