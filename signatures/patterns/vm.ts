@@ -1,0 +1,352 @@
+/**
+ * Compilation of the pattern IR into a flat program, and a Pike VM (Thompson NFA simulation with
+ * thread priority) that gives leftmost-first (Perl/backtracking) match lengths in time
+ * O(window * program size) per start offset, never exponential.
+ *
+ * Buffers: matchAt/findAll read `buf` only during the call and keep no reference to it.
+ * The VM's scratch arrays are module-level and reused (one worker = one thread), so matching
+ * allocates nothing per call except when a bigger program than any before is run.
+ */
+import { Node, PatternIR, ByteSet, setHas, setSize, setAll, setUnion, setEmpty, nullable } from './ir';
+
+/** YARA's YR_RE_SCAN_LIMIT (4.2): a regex match never extends more than 4096 bytes past its start. */
+export const RE_SCAN_LIMIT = 4096;
+/** Default work budget per findAll()/matchAt() call, in VM thread steps (see docs/patterns.md). */
+export const DEFAULT_WORK_BUDGET = 2_000_000;
+
+// Opcodes (3 int32 per instruction: op, a, b).
+const OP_BYTE = 0, OP_CLASS = 1, OP_ANY = 2, OP_SPLIT = 3, OP_JMP = 4, OP_BOL = 5, OP_EOL = 6,
+  OP_WORDB = 7, OP_NWORDB = 8, OP_MATCH = 9;
+
+// header slots
+const H_KIND = 0, H_NOCASE = 1, H_MAXLEN = 2, H_NINSTR = 3, H_NULLABLE = 4, H_LITLEN = 5;
+const KIND_LITERAL = 0, KIND_PROGRAM = 1;
+
+/**
+ * A compiled pattern: typed arrays only (structured-clone / transfer friendly). Immutable after
+ * compilePattern(); safe to share between calls. Layout is private to this module.
+ */
+export interface CompiledPattern {
+  /** [kind, nocase, maxLen (-1 none), nInstr, nullable, litLen] */
+  header: Int32Array;
+  /** program: 3 x int32 per instruction */
+  code: Int32Array;
+  /** 256-byte membership tables for CLASS instructions, concatenated */
+  tables: Uint8Array;
+  /** literal bytes (literal kind), lowercased when nocase */
+  lit: Uint8Array;
+  /** 256 entries: 1 if a match can start with that byte */
+  first: Uint8Array;
+}
+
+/** Counters (cumulative per process/worker) and the per-call work budget. */
+export const patternStats = {
+  /** VM steps (thread visits) in all calls so far. */
+  steps: 0,
+  /** VM steps used by the most recent findAll()/matchAt() call. */
+  lastSteps: 0,
+  /** Number of calls that hit the work budget (their remaining matches are reported as not found). */
+  budgetExceeded: 0,
+  /** Work budget per call (VM thread steps). */
+  budget: DEFAULT_WORK_BUDGET,
+};
+
+/** Sets the per-call work budget (steps). Returns the previous value. */
+export function setWorkBudget(steps: number): number {
+  const old = patternStats.budget;
+  patternStats.budget = Math.max(1, Math.floor(steps));
+  return old;
+}
+
+const LOWER = new Uint8Array(256);
+for (let i = 0; i < 256; i++) LOWER[i] = i >= 0x41 && i <= 0x5a ? i + 32 : i;
+const WORDCH = new Uint8Array(256);
+for (let i = 0; i < 256; i++) WORDCH[i] = (i >= 0x30 && i <= 0x39) || (i >= 0x41 && i <= 0x5a) || (i >= 0x61 && i <= 0x7a) || i === 0x5f ? 1 : 0;
+
+/** First-byte set of a node (bytes that can be consumed first), and whether it can match empty. */
+function firstSet(n: Node): { set: ByteSet; nullable: boolean } {
+  switch (n.t) {
+    case 'cls': return { set: n.m, nullable: false };
+    case 'assert': case 'empty': return { set: setEmpty(), nullable: true };
+    case 'cat': {
+      let s = setEmpty();
+      for (const it of n.items) { const f = firstSet(it); s = setUnion(s, f.set); if (!f.nullable) return { set: s, nullable: false }; }
+      return { set: s, nullable: true };
+    }
+    case 'alt': {
+      let s = setEmpty(); let nl = false;
+      for (const a of n.alts) { const f = firstSet(a); s = setUnion(s, f.set); nl = nl || f.nullable; }
+      return { set: s, nullable: nl };
+    }
+    case 'rep': { const f = firstSet(n.body); return { set: f.set, nullable: n.min === 0 || f.nullable }; }
+  }
+}
+
+export function compilePattern(ir: PatternIR): CompiledPattern {
+  if (ir.kind === 'literal' && ir.lit) {
+    const nocase = !!ir.nocase;
+    const lit = Uint8Array.from(ir.lit.map((b) => (nocase ? LOWER[b] : b)));
+    const first = new Uint8Array(256);
+    if (lit.length > 0) { first[lit[0]] = 1; if (nocase) for (let c = 0; c < 256; c++) if (LOWER[c] === lit[0]) first[c] = 1; }
+    return {
+      header: Int32Array.from([KIND_LITERAL, nocase ? 1 : 0, lit.length, 0, lit.length === 0 ? 1 : 0, lit.length]),
+      code: new Int32Array(0), tables: new Uint8Array(0), lit, first,
+    };
+  }
+  const code: number[] = [];
+  const tables: number[][] = [];
+  const tableKey = new Map<string, number>();
+  const emit = (op: number, a = 0, b = 0): number => { code.push(op, a, b); return code.length / 3 - 1; };
+  const patch = (pc: number, slot: 1 | 2, v: number) => { code[pc * 3 + slot] = v; };
+  const pcNow = () => code.length / 3;
+
+  function gen(n: Node): void {
+    switch (n.t) {
+      case 'empty': return;
+      case 'cls': {
+        const sz = setSize(n.m);
+        if (sz === 256) { emit(OP_ANY); return; }
+        if (sz === 1) { for (let b = 0; b < 256; b++) if (setHas(n.m, b)) { emit(OP_BYTE, b); return; } }
+        const key = n.m.join(',');
+        let idx = tableKey.get(key);
+        if (idx === undefined) {
+          idx = tables.length;
+          const t: number[] = new Array(256);
+          for (let b = 0; b < 256; b++) t[b] = setHas(n.m, b) ? 1 : 0;
+          tables.push(t); tableKey.set(key, idx);
+        }
+        emit(OP_CLASS, idx * 256);
+        return;
+      }
+      case 'assert': {
+        emit(n.kind === 'bol' ? OP_BOL : n.kind === 'eol' ? OP_EOL : n.kind === 'wordb' ? OP_WORDB : OP_NWORDB);
+        return;
+      }
+      case 'cat': for (const it of n.items) gen(it); return;
+      case 'alt': {
+        // SPLIT L1, next ; L1: alt0 ; JMP end ; next: SPLIT L2, next2 ... last alt without split
+        const jmps: number[] = [];
+        for (let i = 0; i < n.alts.length; i++) {
+          if (i < n.alts.length - 1) {
+            const sp = emit(OP_SPLIT, 0, 0);
+            patch(sp, 1, pcNow());
+            gen(n.alts[i]);
+            jmps.push(emit(OP_JMP, 0));
+            patch(sp, 2, pcNow());
+          } else gen(n.alts[i]);
+        }
+        for (const j of jmps) patch(j, 1, pcNow());
+        return;
+      }
+      case 'rep': {
+        for (let i = 0; i < n.min; i++) gen(n.body);
+        if (n.max < 0) {
+          // L: SPLIT body, out (greedy) | SPLIT out, body (lazy); body; JMP L
+          const sp = emit(OP_SPLIT, 0, 0);
+          const bodyPc = pcNow();
+          gen(n.body);
+          emit(OP_JMP, sp);
+          const out = pcNow();
+          if (n.greedy) { patch(sp, 1, bodyPc); patch(sp, 2, out); } else { patch(sp, 1, out); patch(sp, 2, bodyPc); }
+          return;
+        }
+        // (max-min) nested optionals: SPLIT body, end ; body ; SPLIT body, end ; body ...
+        const splits: number[] = [];
+        for (let i = n.min; i < n.max; i++) {
+          const sp = emit(OP_SPLIT, 0, 0);
+          splits.push(sp);
+          const bodyPc = pcNow();
+          gen(n.body);
+          // the "skip" target is the end of all optionals, patched below
+          if (n.greedy) patch(sp, 1, bodyPc); else patch(sp, 2, bodyPc);
+        }
+        const end = pcNow();
+        for (const sp of splits) { if (n.greedy) patch(sp, 2, end); else patch(sp, 1, end); }
+        return;
+      }
+    }
+  }
+  gen(ir.root);
+  emit(OP_MATCH);
+  const tab = new Uint8Array(tables.length * 256);
+  tables.forEach((t, i) => tab.set(t, i * 256));
+  const f = firstSet(ir.root);
+  const first = new Uint8Array(256);
+  const fs = f.nullable ? setAll() : f.set;
+  for (let b = 0; b < 256; b++) first[b] = setHas(fs, b) ? 1 : 0;
+  const maxLen = ir.kind === 'regex' ? RE_SCAN_LIMIT : -1;
+  return {
+    header: Int32Array.from([KIND_PROGRAM, ir.nocase ? 1 : 0, maxLen, code.length / 3, nullable(ir.root) ? 1 : 0, 0]),
+    code: Int32Array.from(code), tables: tab, lit: new Uint8Array(0), first,
+  };
+}
+
+// ---- Pike VM scratch (module level, grown on demand) ----
+let cap = 0;
+let clist = new Int32Array(0);
+let nlist = new Int32Array(0);
+let stack = new Int32Array(0);
+let mark = new Int32Array(0);
+let genId = 1;
+let budgetLeft = 0;
+let callSteps = 0;
+let aborted = false;
+
+function ensure(n: number): void {
+  if (n <= cap) return;
+  cap = Math.max(n, cap * 2, 64);
+  clist = new Int32Array(cap); nlist = new Int32Array(cap);
+  stack = new Int32Array(cap * 2 + 8); mark = new Int32Array(cap); genId = 1;
+}
+
+function nextGen(): void {
+  genId++;
+  if (genId > 0x3fffffff) { mark.fill(0); genId = 1; }
+}
+
+/** Adds the thread pc (following epsilon edges in priority order) to `list` at input position pos. */
+function addThread(code: Int32Array, list: Int32Array, n: number, pc0: number, buf: Uint8Array, pos: number, dataStart: number, dataEnd: number): number {
+  let sp = 0;
+  stack[sp++] = pc0;
+  const g = genId;
+  while (sp > 0) {
+    const pc = stack[--sp];
+    if (mark[pc] === g) continue;
+    mark[pc] = g;
+    callSteps++;
+    const o = pc * 3;
+    switch (code[o]) {
+      case OP_JMP: stack[sp++] = code[o + 1]; break;
+      case OP_SPLIT: stack[sp++] = code[o + 2]; stack[sp++] = code[o + 1]; break;
+      case OP_BOL: if (pos === dataStart) stack[sp++] = pc + 1; break;
+      case OP_EOL: if (pos === dataEnd) stack[sp++] = pc + 1; break;
+      case OP_WORDB: case OP_NWORDB: {
+        const before = pos > dataStart ? WORDCH[buf[pos - 1]] : 0;
+        const after = pos < dataEnd ? WORDCH[buf[pos]] : 0;
+        if ((before !== after) === (code[o] === OP_WORDB)) stack[sp++] = pc + 1;
+        break;
+      }
+      default: list[n++] = pc;
+    }
+  }
+  return n;
+}
+
+/** Runs the program anchored at `start`; returns the leftmost-first match length or -1. */
+function runProgram(p: CompiledPattern, buf: Uint8Array, start: number, dataStart: number, dataEnd: number): number {
+  const code = p.code; const tables = p.tables;
+  const maxLen = p.header[H_MAXLEN];
+  const limit = maxLen >= 0 && start + maxLen < dataEnd ? start + maxLen : dataEnd;
+  ensure(p.header[H_NINSTR]);
+  let cl = clist, nl = nlist;
+  nextGen();
+  let cn = addThread(code, cl, 0, 0, buf, start, dataStart, dataEnd);
+  let matched = -1;
+  for (let pos = start; cn > 0; pos++) {
+    if (callSteps > budgetLeft) { aborted = true; return -1; }
+    nextGen();
+    let nn = 0;
+    const c = pos < limit ? buf[pos] : -1;
+    callSteps += cn;
+    for (let i = 0; i < cn; i++) {
+      const pc = cl[i];
+      const o = pc * 3;
+      const op = code[o];
+      if (op === OP_MATCH) { matched = pos - start; break; } // cut lower-priority threads
+      if (c < 0) continue;
+      let ok = false;
+      if (op === OP_BYTE) ok = code[o + 1] === c;
+      else if (op === OP_CLASS) ok = tables[code[o + 1] + c] === 1;
+      else if (op === OP_ANY) ok = true;
+      if (ok) nn = addThread(code, nl, nn, pc + 1, buf, pos + 1, dataStart, dataEnd);
+    }
+    if (c < 0) break;
+    const t = cl; cl = nl; nl = t; cn = nn;
+  }
+  return matched;
+}
+
+function literalAt(p: CompiledPattern, buf: Uint8Array, start: number, end: number): number {
+  const lit = p.lit; const n = lit.length;
+  if (start + n > end) return -1;
+  if (p.header[H_NOCASE]) { for (let i = 0; i < n; i++) if (LOWER[buf[start + i]] !== lit[i]) return -1; }
+  else { for (let i = 0; i < n; i++) if (buf[start + i] !== lit[i]) return -1; }
+  return n;
+}
+
+function beginCall(): void { callSteps = 0; aborted = false; budgetLeft = patternStats.budget; }
+function endCall(): void {
+  patternStats.steps += callSteps; patternStats.lastSteps = callSteps;
+  if (aborted) patternStats.budgetExceeded++;
+}
+
+/**
+ * Length of the match YARA would report for a match starting exactly at `start`, or -1.
+ * The data is buf[dataStart, end): `^` holds at dataStart, `$` at end, `\b` looks at buf[start-1]
+ * only if start > dataStart. Regex matches are capped at RE_SCAN_LIMIT bytes. Time is bounded by
+ * the work budget (patternStats.budget): when exceeded, returns -1 and counts patternStats.budgetExceeded.
+ */
+export function matchAt(p: CompiledPattern, buf: Uint8Array, start: number, end: number, dataStart = 0): number {
+  if (p.header[H_KIND] === KIND_LITERAL) return literalAt(p, buf, start, end);
+  beginCall();
+  const r = runProgram(p, buf, start, dataStart, end);
+  endCall();
+  return r;
+}
+
+/**
+ * All YARA-visible matches in the data buf[start, end): onMatch(offset, length) in increasing
+ * offset order, one per start offset where the pattern matches (overlapping matches included),
+ * zero-length matches are not reported (YARA does not report them). When the work budget is
+ * exceeded, the scan stops (later matches are not reported) and patternStats.budgetExceeded counts it.
+ */
+export function findAll(p: CompiledPattern, buf: Uint8Array, start: number, end: number, onMatch: (off: number, len: number) => void): void {
+  if (p.header[H_KIND] === KIND_LITERAL) { findLiteral(p, buf, start, end, onMatch); return; }
+  const first = p.first;
+  beginCall();
+  for (let s = start; s < end; s++) {
+    if (first[buf[s]] === 0) continue; // cheap skip: no match can start with this byte
+    const len = runProgram(p, buf, s, start, end);
+    if (aborted) break;
+    if (len > 0) onMatch(s, len);
+  }
+  endCall();
+}
+
+function findLiteral(p: CompiledPattern, buf: Uint8Array, start: number, end: number, onMatch: (off: number, len: number) => void): void {
+  const lit = p.lit; const n = lit.length;
+  if (n === 0) return;
+  const last = end - n;
+  if (!p.header[H_NOCASE]) {
+    // Buffer#indexOf is native (memchr/Boyer-Moore-Horspool); one view object per call.
+    const view = Buffer.from(buf.buffer, buf.byteOffset + start, end - start);
+    const needle = Buffer.from(lit.buffer, lit.byteOffset, n);
+    let i = view.indexOf(needle, 0);
+    while (i >= 0) { onMatch(start + i, n); i = view.indexOf(needle, i + 1); }
+    return;
+  }
+  const f = p.first;
+  for (let s = start; s <= last; s++) {
+    if (f[buf[s]] === 0) continue;
+    let i = 1;
+    while (i < n && LOWER[buf[s + i]] === lit[i]) i++;
+    if (i === n) onMatch(s, n);
+  }
+}
+
+/**
+ * YARA's `fullword` check for a match at buf[off, off+len) within the data [dataStart, dataEnd):
+ * the byte before and after must not be alphanumeric (isalnum: [A-Za-z0-9]; `_` does not count).
+ * For wide strings the neighbour is the character of a UTF-16LE pair (byte then 00).
+ */
+export function fullwordOk(buf: Uint8Array, dataStart: number, dataEnd: number, off: number, len: number, wide: boolean): boolean {
+  const alnum = (b: number) => (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+  if (wide) {
+    if (off - 2 >= dataStart && buf[off - 1] === 0 && alnum(buf[off - 2])) return false;
+    if (off + len + 1 < dataEnd && buf[off + len + 1] === 0 && alnum(buf[off + len])) return false;
+    return true;
+  }
+  if (off - 1 >= dataStart && alnum(buf[off - 1])) return false;
+  if (off + len < dataEnd && alnum(buf[off + len])) return false;
+  return true;
+}
