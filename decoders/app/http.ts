@@ -1,0 +1,1057 @@
+/**
+ * HTTP/1.x parser: streaming, one HttpParser per flow, fed in-order stream bytes of each
+ * direction (dir 0 = to_server = requests, dir 1 = to_client = responses).
+ *
+ * Ownership and lifetime:
+ * - feed() reads `buf[off, off+len)` only during the call; whatever is kept (start lines,
+ *   headers, bounded bodies, normalized uri, host) is copied into the transaction's own buffers.
+ * - Transactions (HttpTx) are owned by the parser and recycled: the parser reports progress by
+ *   calling `parser.onTx(tx, what)` synchronously from feed()/gap()/end(); `what` is one of
+ *   HTTP_REQUEST_HEADERS, HTTP_REQUEST_DONE, HTTP_RESPONSE_HEADERS, HTTP_RESPONSE_DONE,
+ *   HTTP_TX_DONE. The tx object and every view into it stay valid until the parser's next
+ *   feed()/gap()/end()/finish() call after HTTP_TX_DONE was delivered for it (so a caller may
+ *   collect txs during a feed and use them right after it returns); then the object is reused.
+ *   Callers that keep data longer copy it (httpTxRecord() makes plain strings, for output).
+ * - Views: (buffer, offset, length) triples. Request fields index `tx.req.buf`, response fields
+ *   `tx.res.buf`; a length of -1 means "absent". The buffer object may be replaced when it grows,
+ *   so read `tx.req.buf` after the callback, not before.
+ *
+ * Framing (RFC 9112): Transfer-Encoding whose last coding is chunked wins over Content-Length
+ * (event http.te_and_cl when both); requests without either have no body; responses to HEAD,
+ * 1xx, 204 and 304 have no body; 1xx other than 101 are interim (recorded in tx.interimStatus,
+ * the request stays waiting for its final response: 100-continue); 101 and a 2xx answer to
+ * CONNECT switch both directions to tunnel mode (bytes counted, not parsed); other responses
+ * without length are delimited by the connection close (end()).
+ *
+ * Gap policy (gap(dir, n)): inside a body with a known remaining length (Content-Length or
+ * chunk data) that covers the hole, the hole is accounted as body bytes (tx flag TXF_GAP) and
+ * parsing continues in sync; inside a close-delimited body or tunnel likewise. Anywhere else the
+ * message in progress is closed as incomplete (TXF_GAP|TXF_INCOMPLETE, the callbacks it still
+ * owed are delivered) and the direction resyncs: data is skipped until a line that starts a new
+ * message (a known method + space for requests, "HTTP/1.x NNN" for responses) at the start of
+ * a fed chunk or just after a LF. Event http.gap either way.
+ */
+import { AEV, APP_EVENT_COUNT } from './events';
+import { matchMethod, matchResponseStart } from './detect';
+import { normalizeUri, normalizeHost, absoluteUriAuthorityStart, authorityEnd, uriFlags, URI_BAD_ENC, URI_DOUBLE_ENC } from './uri';
+
+/** Limits (all per direction per transaction). Defaults follow Suricata's libhtp defaults in spirit. */
+export interface HttpLimits {
+  /** Longest start line or header line kept; the rest of a longer line is dropped (http.header_too_long). */
+  maxLineBytes: number;
+  /** Headers kept per message; later ones still drive framing (http.too_many_headers). */
+  maxHeaders: number;
+  /** Bytes of start line + headers kept per message (http.headers_too_big). */
+  maxHeaderBytes: number;
+  /** Request body bytes kept (Suricata: request-body-limit 100kb); the rest is counted (http.body_limit). */
+  maxRequestBody: number;
+  /** Response body bytes kept (Suricata: response-body-limit 100kb). */
+  maxResponseBody: number;
+  /** Requests waiting for their response (pipelining depth); beyond it requests are parsed but not reported (http.too_many_tx). */
+  maxOpenTx: number;
+}
+export const HTTP_MAX_LINE_BYTES = 16384;
+export const HTTP_MAX_HEADERS = 128;
+export const HTTP_MAX_HEADER_BYTES = 65536;
+export const HTTP_MAX_REQUEST_BODY = 102400;
+export const HTTP_MAX_RESPONSE_BODY = 102400;
+export const HTTP_MAX_OPEN_TX = 32;
+/** Events kept per transaction (each distinct event once). */
+export const HTTP_TX_MAX_EVENTS = 16;
+export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
+  maxLineBytes: HTTP_MAX_LINE_BYTES, maxHeaders: HTTP_MAX_HEADERS, maxHeaderBytes: HTTP_MAX_HEADER_BYTES,
+  maxRequestBody: HTTP_MAX_REQUEST_BODY, maxResponseBody: HTTP_MAX_RESPONSE_BODY, maxOpenTx: HTTP_MAX_OPEN_TX,
+});
+
+// ---- progress callbacks (`what` argument of onTx)
+export const HTTP_REQUEST_HEADERS = 1;   // request line + headers parsed: method, uri, host, headers readable
+export const HTTP_REQUEST_DONE = 2;      // request body complete (or request closed incomplete)
+export const HTTP_RESPONSE_HEADERS = 3;  // final status line + headers parsed
+export const HTTP_RESPONSE_DONE = 4;     // response body complete
+export const HTTP_TX_DONE = 5;           // last callback for this tx; the object is recycled afterwards
+
+// ---- tx flags
+export const TXF_GAP_REQ = 1 << 0;
+export const TXF_GAP_RES = 1 << 1;
+export const TXF_INCOMPLETE_REQ = 1 << 2;   // request ended before its end (gap, truncation, flow end)
+export const TXF_INCOMPLETE_RES = 1 << 3;
+export const TXF_NO_REQUEST = 1 << 4;       // response without a request (midstream / lost request)
+export const TXF_HTTP09 = 1 << 5;
+export const TXF_TUNNEL = 1 << 6;           // CONNECT accepted or 101 Switching Protocols
+export const TXF_REQ_BODY_TRUNC = 1 << 7;   // request body longer than the limit
+export const TXF_RES_BODY_TRUNC = 1 << 8;
+export const TXF_NO_RESPONSE = 1 << 9;      // flow ended before any response
+
+const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const H_CONTENT_LENGTH = enc('content-length');
+const H_TRANSFER_ENCODING = enc('transfer-encoding');
+const H_HOST = enc('host');
+const H_USER_AGENT = enc('user-agent');
+const H_SERVER = enc('server');
+const H_CONTENT_TYPE = enc('content-type');
+const H_CONNECTION = enc('connection');
+const V_CHUNKED = enc('chunked');
+const V_CLOSE = enc('close');
+
+function isWs(c: number): boolean { return c === 0x20 || c === 0x09; }
+
+/** Case-insensitive compare of buf[off, off+len) with a lowercase ASCII pattern. */
+export function eqLower(buf: Uint8Array, off: number, len: number, pat: Uint8Array): boolean {
+  if (len !== pat.length) return false;
+  for (let i = 0; i < len; i++) {
+    let c = buf[off + i];
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== pat[i]) return false;
+  }
+  return true;
+}
+
+/** One message (request or response) of a transaction: start line, headers, bounded body. */
+export class HttpMsg {
+  /** Start line + header lines (terminators removed, folded lines joined) + derived fields. */
+  buf: Uint8Array = new Uint8Array(256);
+  used = 0;
+  lineOff = 0; lineLen = -1;            // start line, raw
+  /** request: method, uri (raw), protocol; response: protocol, status code text, reason phrase */
+  f0Off = 0; f0Len = -1;
+  f1Off = 0; f1Len = -1;
+  f2Off = 0; f2Len = -1;
+  hdrCount = 0;
+  nameOff = new Uint32Array(8); nameLen = new Uint32Array(8);
+  valOff = new Uint32Array(8); valLen = new Uint32Array(8);
+  /** Content-Length as declared (-1 none or invalid). */
+  contentLength = -1;
+  chunked = false;
+  connClose = false;
+  /** Body bytes kept (up to the limit) and body bytes seen in total (chunked: decoded sizes). */
+  body: Uint8Array = EMPTY;
+  bodyLen = 0;
+  bodyTotal = 0;
+  /** Timestamp (ns) of the first byte of this message, -1 if none yet. */
+  tsNs = -1;
+  started = false;   // first byte of the start line seen
+  headersDone = false;
+  done = false;
+  // framing scratch
+  clSeen = false; clBad = false; teSeen = false; teLastChunked = false;
+  hostIdx = -1;
+
+  reset(): void {
+    this.used = 0; this.lineOff = 0; this.lineLen = -1;
+    this.f0Len = this.f1Len = this.f2Len = -1;
+    this.hdrCount = 0; this.contentLength = -1; this.chunked = false; this.connClose = false;
+    this.bodyLen = 0; this.bodyTotal = 0; this.tsNs = -1;
+    this.started = this.headersDone = this.done = false;
+    this.clSeen = this.clBad = this.teSeen = this.teLastChunked = false;
+    this.hostIdx = -1;
+  }
+
+  ensure(n: number): void {
+    if (n <= this.buf.length) return;
+    let c = this.buf.length * 2;
+    while (c < n) c *= 2;
+    const nb = new Uint8Array(c);
+    nb.set(this.buf.subarray(0, this.used));
+    this.buf = nb;
+  }
+
+  addHeader(no: number, nl: number, vo: number, vl: number): void {
+    const k = this.hdrCount;
+    if (k === this.nameOff.length) {
+      const grow = (a: Uint32Array) => { const b = new Uint32Array(a.length * 2); b.set(a); return b; };
+      this.nameOff = grow(this.nameOff); this.nameLen = grow(this.nameLen);
+      this.valOff = grow(this.valOff); this.valLen = grow(this.valLen);
+    }
+    this.nameOff[k] = no; this.nameLen[k] = nl; this.valOff[k] = vo; this.valLen[k] = vl;
+    this.hdrCount = k + 1;
+  }
+
+  /** Index of the first header with this name (case-insensitive; string converted per call: not for hot paths), -1 if none. */
+  find(name: string | Uint8Array): number {
+    const pat = typeof name === 'string' ? enc(name.toLowerCase()) : name;
+    for (let i = 0; i < this.hdrCount; i++) if (eqLower(this.buf, this.nameOff[i], this.nameLen[i], pat)) return i;
+    return -1;
+  }
+  /** Header value as a string (output time). */
+  headerStr(name: string): string | undefined {
+    const i = this.find(name);
+    return i < 0 ? undefined : latin1(this.buf, this.valOff[i], this.valLen[i]);
+  }
+
+  appendBody(b: Uint8Array, off: number, n: number, limit: number): boolean {
+    this.bodyTotal += n;
+    const room = limit - this.bodyLen;
+    const k = n < room ? n : room;
+    if (k > 0) {
+      if (this.bodyLen + k > this.body.length) {
+        let c = Math.max(1024, this.body.length * 2);
+        while (c < this.bodyLen + k) c *= 2;
+        if (c > limit) c = limit;
+        const nb = new Uint8Array(c);
+        nb.set(this.body.subarray(0, this.bodyLen));
+        this.body = nb;
+      }
+      this.body.set(b.subarray(off, off + k), this.bodyLen);
+      this.bodyLen += k;
+    }
+    return k < n;   // truncated
+  }
+}
+const EMPTY = new Uint8Array(0);
+
+export function latin1(b: Uint8Array, off: number, len: number): string {
+  if (len <= 0) return '';
+  return Buffer.from(b.buffer, b.byteOffset + off, len).toString('latin1');
+}
+
+/** One request/response pair. Owned and recycled by its HttpParser (see the file comment). */
+export class HttpTx {
+  /** Sequence number within the flow, from 0. */
+  index = 0;
+  flags = 0;
+  readonly req = new HttpMsg();
+  readonly res = new HttpMsg();
+  /** Views into req.buf (length -1 = absent). */
+  methodOff = 0; methodLen = -1;
+  uriOff = 0; uriLen = -1;            // raw request-target
+  uriNormOff = 0; uriNormLen = -1;    // normalized (see uri.ts)
+  protoOff = 0; protoLen = -1;        // "HTTP/1.1"
+  hostOff = 0; hostLen = -1;          // lowercased, port stripped; absolute-URI authority wins over Host
+  uaOff = 0; uaLen = -1;              // User-Agent value
+  /** Views into res.buf. */
+  statusOff = 0; statusLen = -1;      // 3 digits as text
+  serverOff = 0; serverLen = -1;
+  ctypeOff = 0; ctypeLen = -1;        // response Content-Type value
+  /** Final status code (-1 none yet), last interim (1xx) status (-1 none). */
+  status = -1;
+  interimStatus = -1;
+  isHead = false;
+  isConnect = false;
+  nev = 0;
+  readonly events = new Uint16Array(HTTP_TX_MAX_EVENTS);
+
+  reset(): void {
+    this.flags = 0; this.req.reset(); this.res.reset();
+    this.methodLen = this.uriLen = this.uriNormLen = this.protoLen = this.hostLen = this.uaLen = -1;
+    this.statusLen = this.serverLen = this.ctypeLen = -1;
+    this.status = -1; this.interimStatus = -1; this.isHead = this.isConnect = false; this.nev = 0;
+  }
+  addEvent(ev: number): void {
+    for (let i = 0; i < this.nev; i++) if (this.events[i] === ev) return;
+    if (this.nev < HTTP_TX_MAX_EVENTS) this.events[this.nev++] = ev;
+  }
+  hasEvent(ev: number): boolean { for (let i = 0; i < this.nev; i++) if (this.events[i] === ev) return true; return false; }
+  /** Request header index by name (case-insensitive), -1 if absent; value at req.valOff[i]/valLen[i] in req.buf. */
+  reqHeader(name: string | Uint8Array): number { return this.req.find(name); }
+  resHeader(name: string | Uint8Array): number { return this.res.find(name); }
+  get requestDone(): boolean { return this.req.done; }
+  get responseDone(): boolean { return this.res.done; }
+}
+
+// direction states
+const S_IDLE = 0;        // before a start line (leading CR/LF skipped)
+const S_LINE = 1;        // in the start line
+const S_HDR = 2;         // in a header line
+const S_BODY_CL = 3;
+const S_CHUNK_SIZE = 4;  // in a chunk-size line (incl. extensions)
+const S_CHUNK_DATA = 5;
+const S_CHUNK_END = 6;   // CRLF after chunk data
+const S_TRAILER = 7;     // header lines after the last chunk
+const S_BODY_CLOSE = 8;  // until end()
+const S_TUNNEL = 9;      // CONNECT/101: not parsed
+const S_RESYNC = 10;     // after a gap: look for a new message start
+const S_WAIT_CONNECT = 11; // request side after CONNECT until the response decides
+const S_DISCARD = 12;    // request side after an invalid start: wait for resync
+
+class DirState {
+  st = S_IDLE;
+  tx: HttpTx | null = null;
+  lineStart = 0;         // offset in msg.buf of the current line
+  lineOver = false;      // current line exceeded maxLineBytes: skipping to LF
+  lastHdr = -1;          // header index for obs-fold continuation, -1 none
+  hdrsOver = false;      // maxHeaderBytes exceeded: header lines no longer kept
+  remain = 0;            // body bytes remaining (CL or current chunk)
+  // chunk-size line scanner
+  chDigits = 0; chSize = 0; chExt = false; chBad = false; chSawCR = false; chLen = 0;
+  chEndState = 0;        // S_CHUNK_END: 0 expect CR or LF, 1 saw CR expect LF
+  ended = false;
+  reset(): void {
+    this.st = S_IDLE; this.tx = null; this.lineStart = 0; this.lineOver = false; this.lastHdr = -1; this.hdrsOver = false;
+    this.remain = 0; this.chDigits = this.chSize = this.chLen = 0; this.chExt = this.chBad = this.chSawCR = false;
+    this.chEndState = 0; this.ended = false;
+  }
+}
+
+export type HttpTxCallback = (tx: HttpTx, what: number, parser: HttpParser) => void;
+
+const scratchUri = { buf: new Uint8Array(1024) };
+
+/**
+ * One parser per flow. Not thread-safe (one worker owns a flow). Allocation happens when the
+ * parser is created, when a tx object is first needed (then recycled), and when a tx buffer grows
+ * (bounded by the limits): never per packet in the steady state.
+ */
+export class HttpParser {
+  readonly limits: HttpLimits;
+  /** Progress callback (see the file comment). Set once; receives (tx, what, parser). */
+  onTx: HttpTxCallback | null = null;
+  /** Free for the caller (e.g. the flow index), never read by the parser. */
+  userData = 0;
+  /** Events counted over the life of this parser, by AEV id (includes those beyond a tx's event list). */
+  readonly eventCounts = new Uint32Array(APP_EVENT_COUNT);
+  /** Transactions started / reported done. */
+  txStarted = 0;
+  txDone = 0;
+  /** Bytes seen in tunnel mode per direction. */
+  readonly tunnelBytes = [0, 0];
+
+  private readonly d = [new DirState(), new DirState()];
+  /** Open transactions in request order (responses pair with the oldest without a response). */
+  private readonly open: HttpTx[] = [];
+  private readonly pool: HttpTx[] = [];
+  private readonly retired: HttpTx[] = [];
+  private readonly discard = new HttpTx();   // parses requests beyond maxOpenTx (never reported)
+  private txSeq = 0;
+  private curTs = 0;
+
+  constructor(limits?: Partial<HttpLimits>) {
+    this.limits = { ...DEFAULT_HTTP_LIMITS, ...(limits ?? {}) };
+  }
+
+  /** Open (not yet TX_DONE) transactions, oldest first. Read-only view for inspection/tests. */
+  get openTx(): readonly HttpTx[] { return this.open; }
+
+  // ------------------------------------------------------------------ public entry points
+  feed(dir: 0 | 1, buf: Uint8Array, off: number, len: number, tsNs: number): void {
+    this.recycle();
+    this.curTs = tsNs;
+    if (off < 0) { len += off; off = 0; }
+    if (off + len > buf.length) len = buf.length - off;
+    if (len <= 0) return;
+    const d = this.d[dir];
+    if (d.ended) return;
+    let i = off;
+    const end = off + len;
+    // Bounded: every state transition consumes at least one byte or changes state in a way that
+    // consumes on the next turn; the guard catches a bug instead of spinning.
+    let guard = 4 * len + 64;
+    while (i < end && guard-- > 0) {
+      i = dir === 0 ? this.stepReq(d, buf, i, end) : this.stepRes(d, buf, i, end);
+    }
+  }
+
+  gap(dir: 0 | 1, lost: number): void {
+    this.recycle();
+    const d = this.d[dir];
+    if (d.ended || lost <= 0) return;
+    const tx = d.tx;
+    const gapFlag = dir === 0 ? TXF_GAP_REQ : TXF_GAP_RES;
+    this.count(tx, AEV['http.gap']);
+    switch (d.st) {
+      case S_TUNNEL: this.tunnelBytes[dir] += lost; return;
+      case S_BODY_CLOSE:
+        if (tx) { tx.flags |= gapFlag; (dir === 0 ? tx.req : tx.res).bodyTotal += lost; }
+        return;
+      case S_BODY_CL: case S_CHUNK_DATA:
+        if (tx && lost <= d.remain) {
+          tx.flags |= gapFlag;
+          const m = dir === 0 ? tx.req : tx.res;
+          m.bodyTotal += lost;
+          d.remain -= lost;
+          if (d.remain === 0) {
+            if (d.st === S_BODY_CL) this.msgDone(dir, d);
+            else { d.st = S_CHUNK_END; d.chEndState = 0; }
+          }
+          return;
+        }
+        break;
+      case S_IDLE: case S_RESYNC: case S_DISCARD: case S_WAIT_CONNECT:
+        if (d.st === S_IDLE) d.st = S_RESYNC;
+        return;
+      default: break;
+    }
+    if (tx) {
+      tx.flags |= gapFlag | (dir === 0 ? TXF_INCOMPLETE_REQ : TXF_INCOMPLETE_RES);
+      this.closeIncomplete(dir, d);
+    }
+    d.st = S_RESYNC;
+  }
+
+  /** The direction ended (FIN/RST/flow end). Closes a close-delimited body; when both directions ended, every open tx is reported done. */
+  end(dir: 0 | 1): void {
+    this.recycle();
+    const d = this.d[dir];
+    if (d.ended) return;
+    if (d.st === S_BODY_CLOSE && d.tx) this.msgDone(dir, d);
+    else if (d.tx && d.st !== S_TUNNEL && d.st !== S_IDLE && d.st !== S_RESYNC && d.st !== S_WAIT_CONNECT) {
+      this.count(d.tx, AEV['http.truncated']);
+      d.tx.flags |= dir === 0 ? TXF_INCOMPLETE_REQ : TXF_INCOMPLETE_RES;
+      this.closeIncomplete(dir, d);
+    }
+    d.ended = true;
+    d.st = S_IDLE; d.tx = null;
+    if (this.d[0].ended && this.d[1].ended) this.flushAll();
+  }
+
+  /** Flow end or eviction: end both directions and report every open tx. */
+  finish(): void { this.end(0); this.end(1); this.recycle(); }
+
+  // ------------------------------------------------------------------ internals
+  private count(tx: HttpTx | null, ev: number): void {
+    this.eventCounts[ev]++;
+    if (tx) tx.addEvent(ev);
+  }
+
+  private emit(tx: HttpTx, what: number): void {
+    if (tx === this.discard) return;
+    const cb = this.onTx;
+    if (cb) cb(tx, what, this);
+  }
+
+  private recycle(): void {
+    while (this.retired.length) this.pool.push(this.retired.pop()!);
+  }
+
+  private newTx(): HttpTx {
+    const tx = this.pool.pop() ?? new HttpTx();
+    tx.reset();
+    tx.index = this.txSeq++;
+    this.txStarted++;
+    return tx;
+  }
+
+  private complete(tx: HttpTx): void {
+    if (tx === this.discard) return;
+    const k = this.open.indexOf(tx);
+    if (k < 0) return;
+    this.open.splice(k, 1);
+    this.txDone++;
+    this.emit(tx, HTTP_TX_DONE);
+    this.retired.push(tx);
+  }
+
+  private flushAll(): void {
+    while (this.open.length) {
+      const tx = this.open[0];
+      if (!tx.req.done) { tx.flags |= TXF_INCOMPLETE_REQ; if (tx.req.started && !tx.req.headersDone) this.reqHeadersDone(tx); tx.req.done = true; this.emit(tx, HTTP_REQUEST_DONE); }
+      if (!tx.res.done) {
+        if (!tx.res.started) tx.flags |= TXF_NO_RESPONSE; else tx.flags |= TXF_INCOMPLETE_RES;
+        tx.res.done = true;
+        if (tx.res.started) this.emit(tx, HTTP_RESPONSE_DONE);
+      }
+      this.complete(tx);
+    }
+  }
+
+  /** Close the message in progress in direction dir as incomplete, delivering owed callbacks. */
+  private closeIncomplete(dir: number, d: DirState): void {
+    const tx = d.tx!;
+    const m = dir === 0 ? tx.req : tx.res;
+    if (!m.headersDone && m.started) {
+      if (dir === 0) this.reqHeadersDone(tx);
+      else { m.headersDone = true; this.parseStatusLine(tx); if (tx.status >= 0) this.emit(tx, HTTP_RESPONSE_HEADERS); }
+    }
+    this.msgDone(dir, d);
+  }
+
+  private msgDone(dir: number, d: DirState): void {
+    const tx = d.tx;
+    d.tx = null;
+    d.st = S_IDLE;
+    if (!tx) return;
+    const m = dir === 0 ? tx.req : tx.res;
+    if (m.done) return;
+    m.done = true;
+    if (dir === 0) {
+      this.emit(tx, HTTP_REQUEST_DONE);
+      if (tx.isConnect && !tx.res.done) d.st = S_WAIT_CONNECT;
+      else if (tx.flags & TXF_TUNNEL) d.st = S_TUNNEL;
+      if (tx.res.done) this.complete(tx);
+    } else {
+      this.emit(tx, HTTP_RESPONSE_DONE);
+      if (tx.flags & TXF_TUNNEL) {
+        d.st = S_TUNNEL;
+        const q = this.d[0];
+        if (q.st === S_WAIT_CONNECT || q.st === S_IDLE) q.st = S_TUNNEL;
+      } else if (tx.isConnect) {
+        const q = this.d[0];
+        if (q.st === S_WAIT_CONNECT) q.st = S_IDLE;
+      }
+      if (tx.req.done) this.complete(tx);
+    }
+  }
+
+  // ---- line accumulation into msg.buf; returns index after LF, or end when the line is incomplete
+  /** Sets lineComplete when a LF was consumed. */
+  private lineComplete = false;
+  private takeLine(d: DirState, m: HttpMsg, buf: Uint8Array, i: number, end: number, tx: HttpTx): number {
+    let lf = buf.indexOf(0x0a, i);
+    const found = lf >= 0 && lf < end;
+    const stop = found ? lf : end;
+    const n = stop - i;
+    if (n > 0 && !d.lineOver) {
+      const have = m.used - d.lineStart;
+      let k = n;
+      if (have + k > this.limits.maxLineBytes) {
+        k = this.limits.maxLineBytes - have;
+        if (k < 0) k = 0;
+        d.lineOver = true;
+        this.count(tx, AEV['http.header_too_long']);
+      }
+      if (k > 0) {
+        m.ensure(m.used + k + 1);
+        m.buf.set(buf.subarray(i, i + k), m.used);
+        m.used += k;
+      }
+    }
+    this.lineComplete = found;
+    if (found) {
+      if (m.used > d.lineStart && m.buf[m.used - 1] === 0x0d) m.used--;
+      return lf + 1;
+    }
+    return end;
+  }
+
+  // ------------------------------------------------------------------ request side
+  private stepReq(d: DirState, buf: Uint8Array, i: number, end: number): number {
+    switch (d.st) {
+      case S_IDLE: {
+        // skip leading empty lines and whitespace between messages
+        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a)) i++;
+        if (i >= end) return end;
+        if (this.open.length >= this.limits.maxOpenTx) {
+          this.discard.reset();
+          d.tx = this.discard;
+          this.count(null, AEV['http.too_many_tx']);
+          if (this.open.length) this.open[this.open.length - 1].addEvent(AEV['http.too_many_tx']);
+        } else {
+          d.tx = this.newTx();
+          this.open.push(d.tx);
+        }
+        const m = d.tx.req;
+        m.started = true; m.tsNs = this.curTs;
+        d.lineStart = 0; d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false;
+        d.st = S_LINE;
+        return i;
+      }
+      case S_LINE: {
+        const tx = d.tx!, m = tx.req;
+        i = this.takeLine(d, m, buf, i, end, tx);
+        if (!this.lineComplete) return i;
+        m.lineOff = d.lineStart; m.lineLen = m.used - d.lineStart;
+        this.parseRequestLine(tx);
+        d.lineOver = false;
+        if (tx.flags & TXF_HTTP09) {
+          this.reqHeadersDone(tx);
+          this.msgDone(0, d);
+          return i;
+        }
+        d.lineStart = m.used; d.st = S_HDR;
+        return i;
+      }
+      case S_HDR: case S_TRAILER: {
+        const tx = d.tx!, m = tx.req;
+        i = this.takeLine(d, m, buf, i, end, tx);
+        if (!this.lineComplete) return i;
+        if (this.headerLine(d, tx, m)) {
+          if (d.st === S_TRAILER) { this.msgDone(0, d); return i; }
+          this.reqHeadersDone(tx);
+          this.startBody(0, d, tx, m);
+        }
+        return i;
+      }
+      case S_WAIT_CONNECT: return end;   // bytes before the CONNECT answer are not parsed
+      case S_DISCARD: return this.resync(0, d, buf, i, end);
+      default: return this.stepBody(0, d, buf, i, end);
+    }
+  }
+
+  private parseRequestLine(tx: HttpTx): void {
+    const m = tx.req, b = m.buf;
+    let s = m.lineOff;
+    const e = m.lineOff + m.lineLen;
+    while (s < e && isWs(b[s])) s++;
+    let p = s;
+    while (p < e && !isWs(b[p])) p++;
+    tx.methodOff = s; tx.methodLen = p - s;
+    m.f0Off = s; m.f0Len = p - s;
+    let bad = p === s;
+    for (let k = s; k < p; k++) {
+      const c = b[k];
+      // token characters (RFC 9110 5.6.2)
+      if (c <= 0x20 || c >= 0x7f || c === 0x28 || c === 0x29 || c === 0x3c || c === 0x3e || c === 0x40 || c === 0x2c ||
+          c === 0x3b || c === 0x3a || c === 0x5c || c === 0x22 || c === 0x2f || c === 0x5b || c === 0x5d || c === 0x3f ||
+          c === 0x3d || c === 0x7b || c === 0x7d) { bad = true; break; }
+    }
+    while (p < e && isWs(b[p])) p++;
+    // protocol = last token when it starts with "HTTP/"
+    let ee = e;
+    while (ee > p && isWs(b[ee - 1])) ee--;
+    let ps = ee;
+    while (ps > p && !isWs(b[ps - 1])) ps--;
+    const isProto = ee - ps >= 5 && b[ps] === 0x48 && b[ps + 1] === 0x54 && b[ps + 2] === 0x54 && b[ps + 3] === 0x50 && b[ps + 4] === 0x2f && ps > p;
+    let ue: number;
+    if (isProto) {
+      tx.protoOff = ps; tx.protoLen = ee - ps; m.f2Off = ps; m.f2Len = ee - ps;
+      ue = ps; while (ue > p && isWs(b[ue - 1])) ue--;
+      const ok = ee - ps === 8 && b[ps + 5] >= 0x30 && b[ps + 5] <= 0x39 && b[ps + 6] === 0x2e && b[ps + 7] >= 0x30 && b[ps + 7] <= 0x39;
+      if (!ok || b[ps + 5] !== 0x31 && !(b[ps + 5] === 0x30 && b[ps + 7] === 0x39)) this.count(tx, AEV['http.version_invalid']);
+    } else {
+      ue = ee;
+      if (ue > p) tx.flags |= TXF_HTTP09; else bad = true;
+    }
+    tx.uriOff = p; tx.uriLen = ue - p; m.f1Off = p; m.f1Len = ue - p;
+    if (tx.uriLen === 0) bad = true;
+    if (bad) this.count(tx, AEV['http.request_line_invalid']);
+    tx.isHead = tx.methodLen === 4 && b[s] === 0x48 && b[s + 1] === 0x45 && b[s + 2] === 0x41 && b[s + 3] === 0x44;
+    tx.isConnect = tx.methodLen === 7 && b[s] === 0x43 && b[s + 1] === 0x4f && b[s + 2] === 0x4e && b[s + 3] === 0x4e &&
+      b[s + 4] === 0x45 && b[s + 5] === 0x43 && b[s + 6] === 0x54;
+  }
+
+  /**
+   * A complete header line is at msg.buf[d.lineStart, msg.used). Returns true when it was the
+   * empty line ending the header section.
+   */
+  private headerLine(d: DirState, tx: HttpTx, m: HttpMsg): boolean {
+    const b = m.buf;
+    const s = d.lineStart, e = m.used;
+    d.lineOver = false;
+    if (e === s) { m.used = s; return true; }
+    if (isWs(b[s]) && d.lastHdr >= 0) {
+      // obs-fold: join onto the previous header value with one space
+      this.count(tx, AEV['http.folded_header']);
+      const h = d.lastHdr;
+      const ve = m.valOff[h] + m.valLen[h];
+      let k = s; while (k < e && isWs(b[k])) k++;
+      let w = ve;
+      if (k < e) { b[w++] = 0x20; b.copyWithin(w, k, e); w += e - k; }
+      while (w > m.valOff[h] && isWs(b[w - 1])) w--;
+      m.valLen[h] = w - m.valOff[h];
+      m.used = w; d.lineStart = w;
+      this.framingHeader(tx, m, h);
+      return false;
+    }
+    let c = s; while (c < e && b[c] !== 0x3a) c++;
+    if (c === e || c === s) {
+      this.count(tx, AEV['http.header_invalid']);
+      m.used = d.hdrsOver ? s : e; d.lineStart = m.used; d.lastHdr = -1;
+      return false;
+    }
+    let ne = c;
+    if (isWs(b[ne - 1])) { this.count(tx, AEV['http.header_invalid']); while (ne > s && isWs(b[ne - 1])) ne--; }
+    let vs = c + 1; while (vs < e && isWs(b[vs])) vs++;
+    let ve = e; while (ve > vs && isWs(b[ve - 1])) ve--;
+    const lim = this.limits;
+    if (m.hdrCount >= lim.maxHeaders || d.hdrsOver) {
+      if (!d.hdrsOver) this.count(tx, AEV['http.too_many_headers']);
+      // framing still honoured for headers we do not keep
+      this.framingValue(tx, m, s, ne - s, vs, ve - vs);
+      m.used = s; d.lineStart = s; d.lastHdr = -1;
+      return false;
+    }
+    m.addHeader(s, ne - s, vs, ve - vs);
+    d.lastHdr = m.hdrCount - 1;
+    this.framingHeader(tx, m, d.lastHdr);
+    if (m.used > lim.maxHeaderBytes) {
+      d.hdrsOver = true;
+      this.count(tx, AEV['http.headers_too_big']);
+    }
+    d.lineStart = m.used;
+    return false;
+  }
+
+  private framingHeader(tx: HttpTx, m: HttpMsg, h: number): void {
+    this.framingValue(tx, m, m.nameOff[h], m.nameLen[h], m.valOff[h], m.valLen[h], h);
+  }
+
+  /** Record framing-relevant header values (Content-Length, Transfer-Encoding, Connection, Host). */
+  private framingValue(tx: HttpTx, m: HttpMsg, no: number, nl: number, vo: number, vl: number, h = -1): void {
+    const b = m.buf;
+    if (eqLower(b, no, nl, H_CONTENT_LENGTH)) {
+      // a single value, or a list of equal values ("10, 10"); anything else is invalid
+      let v = -1, cur = 0, digits = 0, ok = true;
+      for (let k = vo; k <= vo + vl && ok; k++) {
+        const c = k < vo + vl ? b[k] : 0x2c;
+        if (c >= 0x30 && c <= 0x39) { cur = cur * 10 + (c - 0x30); digits++; if (cur > 2 ** 48) ok = false; }
+        else if (c === 0x2c) {
+          if (digits === 0) { ok = false; break; }
+          if (v >= 0 && v !== cur) ok = false;
+          v = cur; cur = 0; digits = 0;
+        } else if (isWs(c)) { if (digits > 0 && k + 1 < vo + vl && b[k + 1] !== 0x2c && !isWs(b[k + 1])) ok = false; }
+        else ok = false;
+      }
+      if (ok && m.clSeen && !m.clBad && m.contentLength !== v) ok = false;
+      m.clSeen = true;
+      if (ok) m.contentLength = v;
+      else if (!m.clBad) { m.clBad = true; m.contentLength = -1; this.count(tx, AEV['http.content_length_invalid']); }
+    } else if (eqLower(b, no, nl, H_TRANSFER_ENCODING)) {
+      m.teSeen = true;
+      // last coding: after the last ','
+      let s = vo, e = vo + vl;
+      for (let k = e - 1; k >= vo; k--) if (b[k] === 0x2c) { s = k + 1; break; }
+      while (s < e && isWs(b[s])) s++;
+      while (e > s && (isWs(b[e - 1]) || b[e - 1] === 0x3b)) e--;
+      // drop transfer-coding parameters
+      for (let k = s; k < e; k++) if (b[k] === 0x3b || isWs(b[k])) { e = k; break; }
+      m.teLastChunked = eqLower(b, s, e - s, V_CHUNKED);
+    } else if (eqLower(b, no, nl, H_CONNECTION)) {
+      // token list containing "close"
+      let s = vo;
+      const end = vo + vl;
+      while (s < end) {
+        while (s < end && (isWs(b[s]) || b[s] === 0x2c)) s++;
+        let e = s; while (e < end && b[e] !== 0x2c && !isWs(b[e])) e++;
+        if (eqLower(b, s, e - s, V_CLOSE)) m.connClose = true;
+        s = e;
+      }
+    } else if (h >= 0 && m === tx.req && m.hostIdx < 0 && eqLower(b, no, nl, H_HOST)) {
+      m.hostIdx = h;
+    }
+  }
+
+  /** Request headers complete: derive uri_norm, host, user_agent; deliver HTTP_REQUEST_HEADERS. */
+  private reqHeadersDone(tx: HttpTx): void {
+    const m = tx.req;
+    if (m.headersDone) return;
+    m.headersDone = true;
+    if (m.lineLen < 0) { m.lineOff = 0; m.lineLen = m.used; this.parseRequestLine(tx); }
+    if (tx.uriLen > 0) {
+      // normalized uri and host are appended to req.buf
+      if (scratchUri.buf.length < tx.uriLen) scratchUri.buf = new Uint8Array(tx.uriLen * 2);
+      m.ensure(m.used + tx.uriLen + 2);
+      const n = normalizeUri(m.buf, tx.uriOff, tx.uriLen, m.buf, m.used, scratchUri.buf);
+      tx.uriNormOff = m.used; tx.uriNormLen = n; m.used += n;
+      if (uriFlags & URI_BAD_ENC) this.count(tx, AEV['http.uri_invalid_encoding']);
+      if (uriFlags & URI_DOUBLE_ENC) this.count(tx, AEV['http.uri_double_encoding']);
+    }
+    let hostDone = false;
+    const b0 = m.buf;
+    if (tx.uriLen > 0) {
+      const a = absoluteUriAuthorityStart(b0, tx.uriOff, tx.uriLen);
+      if (a >= 0) {
+        const ae = authorityEnd(b0, a, tx.uriOff + tx.uriLen);
+        m.ensure(m.used + (ae - a) + 1);
+        const n = normalizeHost(m.buf, a, ae - a, m.buf, m.used);
+        tx.hostOff = m.used; tx.hostLen = n; m.used += n; hostDone = true;
+      } else if (tx.isConnect) {
+        m.ensure(m.used + tx.uriLen + 1);
+        const n = normalizeHost(m.buf, tx.uriOff, tx.uriLen, m.buf, m.used);
+        tx.hostOff = m.used; tx.hostLen = n; m.used += n; hostDone = true;
+      }
+    }
+    const hi = m.hostIdx;
+    if (hi >= 0) {
+      if (hostDone) {
+        // compare with the Host header (normalized into a temporary tail, not kept)
+        m.ensure(m.used + m.valLen[hi] + 1);
+        const n = normalizeHost(m.buf, m.valOff[hi], m.valLen[hi], m.buf, m.used);
+        let same = n === tx.hostLen;
+        for (let k = 0; same && k < n; k++) if (m.buf[m.used + k] !== m.buf[tx.hostOff + k]) same = false;
+        if (!same) this.count(tx, AEV['http.host_mismatch']);
+      } else {
+        m.ensure(m.used + m.valLen[hi] + 1);
+        const n = normalizeHost(m.buf, m.valOff[hi], m.valLen[hi], m.buf, m.used);
+        tx.hostOff = m.used; tx.hostLen = n; m.used += n;
+      }
+    } else if (!hostDone && tx.protoLen === 8 && m.buf[tx.protoOff + 7] === 0x31 && m.buf[tx.protoOff + 5] === 0x31) {
+      this.count(tx, AEV['http.host_missing']);
+    }
+    const ua = m.find(H_USER_AGENT);
+    if (ua >= 0) { tx.uaOff = m.valOff[ua]; tx.uaLen = m.valLen[ua]; }
+    this.emit(tx, HTTP_REQUEST_HEADERS);
+  }
+
+  /** Decide the body framing after the header section of direction dir. */
+  private startBody(dir: number, d: DirState, tx: HttpTx, m: HttpMsg): void {
+    if (m.teSeen) {
+      if (m.clSeen) this.count(tx, AEV['http.te_and_cl']);
+      if (m.teLastChunked) {
+        m.chunked = true;
+        d.st = S_CHUNK_SIZE; this.chunkReset(d);
+        return;
+      }
+      this.count(tx, AEV['http.te_unknown']);
+      if (dir === 0) { this.msgDone(dir, d); return; }   // request: length cannot be known; treat as no body
+      d.st = S_BODY_CLOSE; return;
+    }
+    if (m.clSeen && !m.clBad) {
+      if (m.contentLength > 0) { d.remain = m.contentLength; d.st = S_BODY_CL; return; }
+      this.msgDone(dir, d);
+      return;
+    }
+    if (dir === 0) { this.msgDone(dir, d); return; }
+    d.st = S_BODY_CLOSE;
+  }
+
+  private chunkReset(d: DirState): void {
+    d.chDigits = 0; d.chSize = 0; d.chExt = false; d.chBad = false; d.chSawCR = false; d.chLen = 0;
+  }
+
+  /** Body states shared by both directions. */
+  private stepBody(dir: number, d: DirState, buf: Uint8Array, i: number, end: number): number {
+    const tx = d.tx;
+    switch (d.st) {
+      case S_BODY_CL: case S_CHUNK_DATA: {
+        const n = Math.min(d.remain, end - i);
+        if (tx) this.body(dir, tx, buf, i, n);
+        d.remain -= n;
+        i += n;
+        if (d.remain === 0) {
+          if (d.st === S_BODY_CL) this.msgDone(dir, d);
+          else { d.st = S_CHUNK_END; d.chEndState = 0; }
+        }
+        return i;
+      }
+      case S_CHUNK_END: {
+        const c = buf[i];
+        if (d.chEndState === 0 && c === 0x0d) { d.chEndState = 1; return i + 1; }
+        if (c === 0x0a) { d.st = S_CHUNK_SIZE; this.chunkReset(d); return i + 1; }
+        // not CRLF: tolerate (some servers miss it) and read the next size line from here
+        this.count(tx, AEV['http.chunk_invalid']);
+        d.st = S_CHUNK_SIZE; this.chunkReset(d);
+        return i;
+      }
+      case S_CHUNK_SIZE: {
+        while (i < end) {
+          const c = buf[i++];
+          d.chLen++;
+          if (c === 0x0a) {
+            if (d.chDigits === 0 || d.chBad) {
+              this.count(tx, AEV['http.chunk_invalid']);
+              // cannot continue in sync: the rest is treated as the end of this message
+              if (tx) tx.flags |= dir === 0 ? TXF_INCOMPLETE_REQ : TXF_INCOMPLETE_RES;
+              this.msgDone(dir, d);
+              d.st = dir === 0 ? S_DISCARD : S_RESYNC;
+              return i;
+            }
+            if (d.chSize === 0) {
+              d.st = S_TRAILER;
+              d.lastHdr = -1;
+              if (tx) d.lineStart = (dir === 0 ? tx.req : tx.res).used;
+              return i;
+            }
+            d.remain = d.chSize; d.st = S_CHUNK_DATA;
+            return i;
+          }
+          if (d.chExt || c === 0x0d) { if (c === 0x0d) d.chSawCR = true; }
+          else if (c === 0x3b) d.chExt = true;
+          else if (isWs(c)) { if (d.chDigits > 0) d.chExt = true; }    // BWS before ';'
+          else {
+            let v = -1;
+            if (c >= 0x30 && c <= 0x39) v = c - 0x30;
+            else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) v = (c | 0x20) - 0x61 + 10;
+            if (v < 0 || d.chSawCR) d.chBad = true;
+            else {
+              d.chSize = d.chSize * 16 + v; d.chDigits++;
+              if (d.chSize > 2 ** 48) { d.chBad = true; this.count(tx, AEV['http.chunk_too_big']); }
+            }
+          }
+          if (d.chLen > this.limits.maxLineBytes) {
+            this.count(tx, AEV['http.chunk_invalid']);
+            if (tx) tx.flags |= dir === 0 ? TXF_INCOMPLETE_REQ : TXF_INCOMPLETE_RES;
+            this.msgDone(dir, d);
+            d.st = dir === 0 ? S_DISCARD : S_RESYNC;
+            return i;
+          }
+        }
+        return i;
+      }
+      case S_BODY_CLOSE: {
+        if (tx) this.body(dir, tx, buf, i, end - i);
+        return end;
+      }
+      case S_TUNNEL: this.tunnelBytes[dir] += end - i; return end;
+      case S_RESYNC: return this.resync(dir, d, buf, i, end);
+      default:
+        return end;
+    }
+  }
+
+  private body(dir: number, tx: HttpTx, buf: Uint8Array, off: number, n: number): void {
+    if (n <= 0) return;
+    const m = dir === 0 ? tx.req : tx.res;
+    const lim = dir === 0 ? this.limits.maxRequestBody : this.limits.maxResponseBody;
+    if (m.appendBody(buf, off, n, lim)) {
+      const f = dir === 0 ? TXF_REQ_BODY_TRUNC : TXF_RES_BODY_TRUNC;
+      if (!(tx.flags & f)) { tx.flags |= f; this.count(tx, AEV['http.body_limit']); }
+    }
+  }
+
+  /** Skip to a plausible message start (see the gap policy). */
+  private resync(dir: number, d: DirState, buf: Uint8Array, i: number, end: number): number {
+    let p = i;
+    while (p < end) {
+      if (p === i || buf[p - 1] === 0x0a) {
+        const r = dir === 0 ? matchMethod(buf, p, end - p) : matchResponseStart(buf, p, end - p);
+        if (r > 0) { d.st = S_IDLE; return p; }
+      }
+      const lf = buf.indexOf(0x0a, p);
+      if (lf < 0 || lf >= end) return end;
+      p = lf + 1;
+    }
+    return end;
+  }
+
+  // ------------------------------------------------------------------ response side
+  private stepRes(d: DirState, buf: Uint8Array, i: number, end: number): number {
+    switch (d.st) {
+      case S_IDLE: {
+        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a)) i++;
+        if (i >= end) return end;
+        let tx: HttpTx | null = null;
+        for (let k = 0; k < this.open.length; k++) {
+          const t = this.open[k];
+          if (!t.res.started || (!t.res.done && !t.res.headersDone)) { tx = t; break; }
+        }
+        if (!tx) {
+          tx = this.newTx();
+          tx.flags |= TXF_NO_REQUEST;
+          tx.req.done = true; tx.req.headersDone = true;
+          this.count(tx, AEV['http.response_without_request']);
+          this.open.push(tx);
+        }
+        d.tx = tx;
+        const m = tx.res;
+        if (!m.started) { m.started = true; m.tsNs = this.curTs; }
+        d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false;
+        // not a status line: the rest of the connection is this response's body
+        if (!isPrefixOf(buf, i, end - i, 'HTTP/')) {
+          if (!(tx.flags & TXF_HTTP09)) this.count(tx, AEV['http.response_line_invalid']);
+          m.headersDone = true;
+          this.emit(tx, HTTP_RESPONSE_HEADERS);
+          d.st = S_BODY_CLOSE;
+          return i;
+        }
+        m.used = 0; d.lineStart = 0;
+        d.st = S_LINE;
+        return i;
+      }
+      case S_LINE: {
+        const tx = d.tx!, m = tx.res;
+        i = this.takeLine(d, m, buf, i, end, tx);
+        if (!this.lineComplete) return i;
+        m.lineOff = d.lineStart; m.lineLen = m.used - d.lineStart;
+        d.lineOver = false;
+        d.lineStart = m.used; d.st = S_HDR;
+        return i;
+      }
+      case S_HDR: case S_TRAILER: {
+        const tx = d.tx!, m = tx.res;
+        i = this.takeLine(d, m, buf, i, end, tx);
+        if (!this.lineComplete) return i;
+        if (!this.headerLine(d, tx, m)) return i;
+        if (d.st === S_TRAILER) { this.msgDone(1, d); return i; }
+        this.parseStatusLine(tx);
+        const st = tx.status;
+        if (st >= 100 && st < 200 && st !== 101) {
+          // interim: forget this header block, wait for the final response of the same request
+          tx.interimStatus = st;
+          if (!tx.req.started || (tx.flags & TXF_NO_REQUEST)) this.count(tx, AEV['http.unsolicited_100']);
+          tx.status = -1; tx.statusLen = -1; tx.serverLen = -1; tx.ctypeLen = -1;
+          m.used = 0; m.hdrCount = 0; m.lineLen = -1; m.f0Len = m.f1Len = m.f2Len = -1;
+          m.clSeen = m.clBad = m.teSeen = m.teLastChunked = m.connClose = false; m.contentLength = -1;
+          d.st = S_IDLE;
+          d.tx = null;
+          return i;
+        }
+        m.headersDone = true;
+        this.emit(tx, HTTP_RESPONSE_HEADERS);
+        if (st === 101 || (tx.isConnect && st >= 200 && st < 300)) {
+          tx.flags |= TXF_TUNNEL;
+          this.msgDone(1, d);
+          return i;
+        }
+        if (tx.isHead || st === 204 || st === 304 || (st >= 100 && st < 200)) { this.msgDone(1, d); return i; }
+        this.startBody(1, d, tx, m);
+        return i;
+      }
+      default: return this.stepBody(1, d, buf, i, end);
+    }
+  }
+
+  private parseStatusLine(tx: HttpTx): void {
+    const m = tx.res, b = m.buf;
+    if (m.lineLen < 0) return;
+    let s = m.lineOff;
+    const e = m.lineOff + m.lineLen;
+    let p = s; while (p < e && !isWs(b[p])) p++;
+    m.f0Off = s; m.f0Len = p - s;
+    while (p < e && isWs(b[p])) p++;
+    let q = p; while (q < e && !isWs(b[q])) q++;
+    m.f1Off = p; m.f1Len = q - p;
+    let code = -1;
+    if (q - p === 3 && b[p] >= 0x30 && b[p] <= 0x39 && b[p + 1] >= 0x30 && b[p + 1] <= 0x39 && b[p + 2] >= 0x30 && b[p + 2] <= 0x39) {
+      code = (b[p] - 0x30) * 100 + (b[p + 1] - 0x30) * 10 + (b[p + 2] - 0x30);
+    }
+    while (q < e && isWs(b[q])) q++;
+    m.f2Off = q; m.f2Len = e - q;
+    const protoOk = m.f0Len >= 8 && isPrefixOf(b, s, m.f0Len, 'HTTP/');
+    if (code < 0 || !protoOk) this.count(tx, AEV['http.response_line_invalid']);
+    tx.status = code;
+    if (code >= 0) { tx.statusOff = p; tx.statusLen = 3; }
+    const sv = m.find(H_SERVER);
+    if (sv >= 0) { tx.serverOff = m.valOff[sv]; tx.serverLen = m.valLen[sv]; }
+    const ct = m.find(H_CONTENT_TYPE);
+    if (ct >= 0) { tx.ctypeOff = m.valOff[ct]; tx.ctypeLen = m.valLen[ct]; }
+  }
+}
+
+function isPrefixOf(b: Uint8Array, off: number, len: number, s: string): boolean {
+  const n = Math.min(len, s.length);
+  for (let k = 0; k < n; k++) if (b[off + k] !== s.charCodeAt(k)) return false;
+  return true;
+}
+
+// ------------------------------------------------------------------ output (allocates)
+
+/** Plain-string view of a transaction for `quell flows` (keys as in issue 3) and EVE (see httpTxEve). */
+export interface HttpTxRecord {
+  method?: string; uri?: string; uri_normalized?: string; host?: string; user_agent?: string; protocol?: string;
+  status?: number; status_msg?: string; server?: string; content_type?: string;
+  request_content_length?: number; response_content_length?: number;
+  request_body_len: number; response_body_len: number; interim_status?: number;
+  events?: string[];
+}
+
+export function httpTxRecord(tx: HttpTx, eventNames?: readonly string[]): HttpTxRecord {
+  const q = tx.req.buf, r = tx.res.buf;
+  const s = (b: Uint8Array, o: number, l: number) => (l >= 0 ? latin1(b, o, l) : undefined);
+  const rec: HttpTxRecord = { request_body_len: tx.req.bodyTotal, response_body_len: tx.res.bodyTotal };
+  if (!(tx.flags & TXF_NO_REQUEST)) {
+    rec.method = s(q, tx.methodOff, tx.methodLen);
+    rec.uri = s(q, tx.uriOff, tx.uriLen);
+    rec.uri_normalized = s(q, tx.uriNormOff, tx.uriNormLen);
+    rec.host = s(q, tx.hostOff, tx.hostLen);
+    rec.user_agent = s(q, tx.uaOff, tx.uaLen);
+    rec.protocol = s(q, tx.protoOff, tx.protoLen);
+    if (tx.req.contentLength >= 0) rec.request_content_length = tx.req.contentLength;
+  }
+  if (tx.status >= 0) rec.status = tx.status;
+  if (tx.res.f2Len >= 0 && tx.status >= 0) rec.status_msg = latin1(r, tx.res.f2Off, tx.res.f2Len);
+  if (rec.protocol === undefined && tx.res.f0Len > 0) rec.protocol = latin1(r, tx.res.f0Off, tx.res.f0Len);
+  rec.server = s(r, tx.serverOff, tx.serverLen);
+  rec.content_type = s(r, tx.ctypeOff, tx.ctypeLen);
+  if (tx.res.contentLength >= 0) rec.response_content_length = tx.res.contentLength;
+  if (tx.interimStatus >= 0) rec.interim_status = tx.interimStatus;
+  if (eventNames && tx.nev) rec.events = Array.from(tx.events.subarray(0, tx.nev), (e) => eventNames[e]);
+  for (const k of Object.keys(rec) as (keyof HttpTxRecord)[]) if (rec[k] === undefined) delete rec[k];
+  return rec;
+}
+
+/** Suricata EVE `http` object field names (hostname, url, http_user_agent, http_method, protocol, status, length, ...). */
+export function httpTxEve(tx: HttpTx): Record<string, unknown> {
+  const r = httpTxRecord(tx);
+  const o: Record<string, unknown> = {};
+  if (r.host !== undefined) o.hostname = r.host;
+  if (r.uri !== undefined) o.url = r.uri;
+  if (r.user_agent !== undefined) o.http_user_agent = r.user_agent;
+  if (r.content_type !== undefined) o.http_content_type = r.content_type;
+  const ref = tx.req.headerStr('referer');
+  if (ref !== undefined) o.http_refer = ref;
+  if (r.method !== undefined) o.http_method = r.method;
+  if (r.protocol !== undefined) o.protocol = r.protocol;
+  if (r.status !== undefined) o.status = r.status;
+  o.length = r.response_body_len;
+  if (r.server !== undefined) o.server = r.server;
+  return o;
+}
