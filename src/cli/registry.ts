@@ -7,4 +7,12 @@ import type { Command } from './command';
 export const COMMANDS: Record<string, () => Command> = {
   // decode: L2-L4 decode of a capture, one JSON line per packet (issue: foundation)
   decode: () => require('./commands/decode').command,
+  // flows: one JSON line per flow with app/HTTP/DNS summaries (issue 3)
+  flows: () => require('./commands/flows').command,
+  // replay: capture -> engine -> EVE JSON (flow, http, dns, stats) (issue 3)
+  replay: () => require('./commands/replay').command,
+  // run: inline IPS on NFQUEUE, worker per queue, SIGHUP reload (issue 5)
+  run: () => require('./commands/run').command,
+  // iptables: print / install / remove the recommended NFQUEUE rules (issue 5)
+  iptables: () => require('./commands/iptables').command,
 };

@@ -1,0 +1,211 @@
+/**
+ * Application layer glue: content detection on the first data of each direction, then the
+ * HTTP/1.x and DNS parsers of decoders/app, then events (EVE http/dns) and per-flow summaries
+ * (the `http`/`dns` arrays of `quell flows` records).
+ *
+ * Data arrives as views: TCP in-order stream bytes from the reassembler (valid during the call)
+ * or UDP payloads (valid during the packet). Nothing is kept beyond the call except:
+ * - while a TCP direction is undecided (detectApp says "need more"), its first bytes are copied
+ *   into a probe buffer (at most APP_DETECT_MAX_BYTES) so detection sees them as one view;
+ * - the parsers' own state (HttpParser buffers partial lines; DnsTcpFramer a split message).
+ * A FlowApp object is allocated per flow only when that flow needs app state (classified, or
+ * probing): the one per-flow object the design allows.
+ *
+ * Limits: MAX_FLOW_TX summaries kept per flow for `quell flows` (counter txSummariesDropped).
+ */
+import {
+  detectApp, APP_DNS, APP_HTTP, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES,
+} from '../../decoders/app/detect';
+import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson } from '../../decoders/app/dns';
+import { FF_APP_DONE } from './flows';
+import { HttpGlue, HttpSummary } from './app-http';
+import type { QuellEngine } from './pipeline';
+
+export { APP_DNS, APP_HTTP, APP_NONE };
+/** App names for flow records (index = f.app[slot]); 0 = none/unknown. */
+export const APP_NAMES: (string | null)[] = [null, 'http', 'dns'];
+
+/** Per-flow summaries kept for `quell flows` (HTTP transactions, DNS messages). */
+export const MAX_FLOW_TX = 256;
+
+const PROTO_TCP = 6;
+
+export interface DnsSummary { id: number; query: string; qtype: string; rcode: string | null; answers: string[] }
+
+/** Per-flow app state (allocated when a flow is classified or probing). */
+export class FlowApp {
+  /** Probe buffers for undecided TCP directions. */
+  probe: (Uint8Array | null)[] = [null, null];
+  probeLen = [0, 0];
+  /** 0 undecided, 1 this direction said "not HTTP/DNS". */
+  dirNone = [0, 0];
+  http: HttpGlue | null = null;
+  framer: (DnsTcpFramer | null)[] = [null, null];
+  httpTx: HttpSummary[] = [];
+  dnsTx: DnsSummary[] = [];
+}
+
+export class AppLayer {
+  private readonly eng: QuellEngine;
+  private readonly msg = new DnsMessage();
+  readonly summaries: boolean;
+  readonly events: boolean;
+  // counters
+  flowsHttp = 0; flowsDnsUdp = 0; flowsDnsTcp = 0;
+  txHttp = 0; dnsMessages = 0; dnsParseErrors = 0; txSummariesDropped = 0;
+  probeBytes = 0; gaps = 0;
+
+  constructor(eng: QuellEngine, summaries: boolean, events: boolean) {
+    this.eng = eng; this.summaries = summaries; this.events = events;
+  }
+
+  private state(s: number): FlowApp {
+    let a = this.eng.flows.appState[s] as FlowApp | null;
+    if (a === null) { a = new FlowApp(); this.eng.flows.appState[s] = a; }
+    return a;
+  }
+
+  /** In-order data of flow s, direction dir (0 to_server). */
+  onData(s: number, dir: number, proto: number, buf: Uint8Array, off: number, len: number): void {
+    const f = this.eng.flows;
+    let kind = f.app[s];
+    if (kind === APP_NONE) {
+      if (f.flags[s] & FF_APP_DONE) return;
+      const a = f.appState[s] as FlowApp | null;
+      if (a !== null && a.dirNone[dir]) return;
+      // ---- detection on the first data of this direction
+      let pb = buf, po = off, pl = len;
+      const probing = a !== null && a.probeLen[dir] > 0;
+      if (probing) {
+        this.appendProbe(a!, dir, buf, off, len);
+        pb = a!.probe[dir]!; po = 0; pl = a!.probeLen[dir];
+      }
+      const v = this.eng.view;
+      const r = detectApp(proto, dir === 0, pb, po, pl, v.sport, v.dport);
+      if (r === APP_NEED_MORE) {
+        if (pl >= APP_DETECT_MAX_BYTES) { this.dirGivesUp(s, dir); return; }
+        const st = this.state(s);
+        if (!probing) this.appendProbe(st, dir, buf, off, len);
+        return;
+      }
+      if (r !== APP_HTTP && r !== APP_DNS) {
+        this.dirGivesUp(s, dir);
+        return;
+      }
+      kind = r;
+      f.app[s] = r;
+      f.flags[s] |= FF_APP_DONE;
+      const st = this.state(s);
+      if (r === APP_HTTP) { this.flowsHttp++; st.http = new HttpGlue(); }
+      else if (proto === PROTO_TCP) this.flowsDnsTcp++; else this.flowsDnsUdp++;
+      // bytes probed earlier (copied) go to the parser first, to-server side first
+      for (let d = 0; d < 2; d++) {
+        const p = st.probe[d], n = st.probeLen[d];
+        st.probe[d] = null; st.probeLen[d] = 0;
+        if (p !== null && n > 0 && !(d === dir && !probing)) this.feed(s, st, kind, d, proto, p, 0, n);
+      }
+      if (probing) return; // the current view was appended to the probe and fed above
+    }
+    const st = f.appState[s] as FlowApp;
+    if (kind === APP_HTTP || kind === APP_DNS) this.feed(s, st, kind, dir, proto, buf, off, len);
+  }
+
+  private appendProbe(a: FlowApp, dir: number, buf: Uint8Array, off: number, len: number): void {
+    let p = a.probe[dir];
+    const have = a.probeLen[dir];
+    const n = Math.min(len, APP_DETECT_MAX_BYTES - have);
+    if (n <= 0) return;
+    if (p === null || p.length < have + n) {
+      const np = new Uint8Array(Math.min(APP_DETECT_MAX_BYTES, Math.max(256, (have + n) * 2)));
+      if (p !== null) np.set(p.subarray(0, have));
+      p = np; a.probe[dir] = p;
+    }
+    p.set(buf.subarray(off, off + n), have);
+    a.probeLen[dir] = have + n;
+    this.probeBytes += n;
+  }
+
+  private dirGivesUp(s: number, dir: number): void {
+    const f = this.eng.flows;
+    const st = this.state(s);
+    st.dirNone[dir] = 1; st.probe[dir] = null; st.probeLen[dir] = 0;
+    if (st.dirNone[dir ^ 1]) {
+      f.flags[s] |= FF_APP_DONE;
+      f.appState[s] = null; // nothing to keep for an unclassified flow
+    }
+  }
+
+  private feed(s: number, st: FlowApp, kind: number, dir: number, proto: number, buf: Uint8Array, off: number, len: number): void {
+    if (kind === APP_HTTP) {
+      st.http!.feed(this, s, st, dir, buf, off, len, this.eng.curTsUs);
+      return;
+    }
+    if (proto !== PROTO_TCP) { this.dnsMessage(s, st, dir, buf, off, len); return; }
+    let fr = st.framer[dir];
+    if (fr === null) { fr = new DnsTcpFramer(); st.framer[dir] = fr; }
+    fr.push(buf, off, len);
+    while (fr.next()) this.dnsMessage(s, st, dir, fr.msgBuf, fr.msgOff, fr.msgLen);
+  }
+
+  onGap(s: number, dir: number, len: number): void {
+    this.gaps++;
+    const st = this.eng.flows.appState[s] as FlowApp | null;
+    if (st === null) return;
+    if (st.http !== null) st.http.gap(this, s, st, dir, len);
+    const fr = st.framer[dir];
+    if (fr !== null) fr.gap();
+    if (st.probeLen[dir] > 0) this.dirGivesUp(s, dir);
+  }
+
+  onFlowEnd(s: number): void {
+    const st = this.eng.flows.appState[s] as FlowApp | null;
+    if (st !== null && st.http !== null) st.http.end(this, s, st);
+  }
+
+  /** Summaries for the flow record (before the slot is freed). */
+  summary(s: number): { http: unknown[]; dns: unknown[] } {
+    const st = this.eng.flows.appState[s] as FlowApp | null;
+    if (st === null) return { http: [], dns: [] };
+    return {
+      http: st.httpTx,
+      dns: st.dnsTx.map((d) => ({ query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers })),
+    };
+  }
+
+  private dnsMessage(s: number, st: FlowApp, dir: number, buf: Uint8Array, off: number, len: number): void {
+    const m = this.msg;
+    const err = parseDns(buf, off, len, m);
+    if (err !== 0) this.dnsParseErrors++;
+    if (len < 12) return;
+    this.dnsMessages++;
+    const rec: DnsRecordJson = dnsRecordJson(m);
+    if (this.summaries) {
+      if (!rec.qr) {
+        this.pushTx(st.dnsTx, { id: rec.id, query: rec.query, qtype: rec.qtype, rcode: null, answers: [] });
+      } else {
+        let hit: DnsSummary | null = null;
+        for (let i = st.dnsTx.length - 1; i >= 0; i--) {
+          const t = st.dnsTx[i];
+          if (t.id === rec.id && t.rcode === null && t.query === rec.query) { hit = t; break; }
+        }
+        if (hit !== null) { hit.rcode = rec.rcode; hit.answers = rec.answers; if (!hit.qtype) hit.qtype = rec.qtype; }
+        else this.pushTx(st.dnsTx, { id: rec.id, query: rec.query, qtype: rec.qtype, rcode: rec.rcode, answers: rec.answers });
+      }
+    }
+    if (this.events) this.eng.emitApp(s, dir, 'dns', rec);
+  }
+
+  pushTx<T>(arr: T[], x: T): void {
+    if (arr.length >= MAX_FLOW_TX) { this.txSummariesDropped++; return; }
+    arr.push(x);
+  }
+
+  stats(): Record<string, unknown> {
+    return {
+      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp },
+      tx: { http: this.txHttp, dns: this.dnsMessages },
+      dns_parse_errors: this.dnsParseErrors, tx_summaries_dropped: this.txSummariesDropped,
+      probe_bytes: this.probeBytes, gaps: this.gaps,
+    };
+  }
+}

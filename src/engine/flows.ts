@@ -1,0 +1,380 @@
+/**
+ * Flow table: struct-of-arrays, open addressing, symmetric 5-tuple (+ VLAN ids) key.
+ *
+ * Layout: a flow lives in a *slot* (0..maxFlows-1). Every per-flow field is one typed array
+ * indexed by slot (or slot*2+dir for per-direction fields, dir 0 = to_server, 1 = to_client).
+ * A separate bucket array (power of two, >= 2x maxFlows, linear probing) maps hash -> slot+1.
+ * Deletion uses backward-shift (no tombstones), so probe chains never rot.
+ * Cost avoided: a JS object per flow/packet would put every packet through the GC; here a
+ * lookup touches a handful of typed-array words and allocates nothing.
+ *
+ * Key: both endpoints as 4 u32 words each (IPv4 uses word 0 only and the family in the meta
+ * word), ports, protocol, up to 2 VLAN ids. The key is stored in canonical order (the "lower"
+ * endpoint first), so A->B and B->A packets find the same slot; `clientSide` says which of the
+ * canonical sides is the client.
+ *
+ * Timeouts: one LRU list (ordered by last packet time) per timeout class. Because every flow of
+ * a class has the same timeout, the head of each list is the next to expire: a sweep is O(expired).
+ * Memcap: at most `maxFlows` flows; when a new flow needs a slot and none is free, the flow idle
+ * the longest (oldest last-seen among the list heads) is evicted, ended with reason "memcap", and
+ * counted in `evictions`. There is no separate emergency mode: eviction is always oldest-idle-first.
+ *
+ * Who owns what: the table owns all arrays. Slots are reused after a flow ends: callers must not
+ * keep a slot number across a call that may end flows (lookup of a new flow, sweep()).
+ */
+
+export const DEFAULT_MAX_FLOWS = 131072;
+
+/** Flow states (reported as strings by the outputs). */
+export const FS_NEW = 0, FS_ESTABLISHED = 1, FS_CLOSING = 2, FS_CLOSED = 3;
+export const FLOW_STATE_NAMES = ['new', 'established', 'closing', 'closed'] as const;
+
+/** Timeout classes: each has its own LRU list and timeout. */
+export const TC_TCP_NEW = 0, TC_TCP_EST = 1, TC_TCP_CLOSING = 2, TC_TCP_CLOSED = 3,
+  TC_UDP_NEW = 4, TC_UDP_EST = 5, TC_ICMP = 6, TC_OTHER = 7;
+export const TC_COUNT = 8;
+
+/** Default timeouts in seconds, per class (Suricata's defaults where one exists). */
+export const TIMEOUT_TCP_NEW_S = 60;
+export const TIMEOUT_TCP_EST_S = 600;
+export const TIMEOUT_TCP_CLOSING_S = 120;
+export const TIMEOUT_TCP_CLOSED_S = 60;
+export const TIMEOUT_UDP_NEW_S = 30;
+export const TIMEOUT_UDP_EST_S = 300;
+export const TIMEOUT_ICMP_S = 30;
+export const TIMEOUT_OTHER_S = 30;
+
+export interface FlowTimeouts {
+  tcpNew: number; tcpEstablished: number; tcpClosing: number; tcpClosed: number;
+  udpNew: number; udpEstablished: number; icmp: number; other: number;
+}
+export const DEFAULT_TIMEOUTS: FlowTimeouts = {
+  tcpNew: TIMEOUT_TCP_NEW_S, tcpEstablished: TIMEOUT_TCP_EST_S, tcpClosing: TIMEOUT_TCP_CLOSING_S,
+  tcpClosed: TIMEOUT_TCP_CLOSED_S, udpNew: TIMEOUT_UDP_NEW_S, udpEstablished: TIMEOUT_UDP_EST_S,
+  icmp: TIMEOUT_ICMP_S, other: TIMEOUT_OTHER_S,
+};
+
+/** Flow flag bits (flags[slot]). */
+export const FF_MIDSTREAM = 1;      // TCP flow picked up without its SYN
+export const FF_TRUNCATED = 2;      // a direction hit the reassembly depth
+export const FF_GAP = 4;            // a direction had missing data
+export const FF_NO_STREAM = 8;      // midstream policy "ignore": counted but not reassembled
+export const FF_APP_DONE = 16;      // detection finished (app set or given up)
+export const FF_SAW_SYN = 32;
+export const FF_ENDED_TCP_CLOSE = 64;
+
+/** Why a flow ended (EVE flow.reason). */
+export const END_TIMEOUT = 0, END_MEMCAP = 1, END_SHUTDOWN = 2;
+export const END_REASON_NAMES = ['timeout', 'memcap', 'shutdown'] as const;
+
+/** Direction policy for flows picked up midstream: the higher (ephemeral) port is the client. */
+export const DIRECTION_POLICY_CLIENT_PORT = 'client-port-heuristic';
+
+const KEY_WORDS = 8;
+
+function mix(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51); k = (k << 15) | (k >>> 17); k = Math.imul(k, 0x1b873593);
+  h ^= k; h = (h << 13) | (h >>> 19); return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+function fmix(h: number): number {
+  h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16; return h >>> 0;
+}
+
+/** Called when a flow ends (before its slot is freed). */
+export type FlowEndHook = (slot: number, reason: number) => void;
+
+export class FlowTable {
+  readonly maxFlows: number;
+  private readonly mask: number;
+  private readonly buckets: Int32Array;     // slot+1, 0 = empty
+  // ---- key
+  readonly key: Uint32Array;                // slot*8: side A addr (4 words), side B addr (4 words)
+  readonly keyPorts: Uint32Array;           // portA<<16 | portB
+  readonly keyMeta: Uint32Array;            // proto | ipVer<<8 | vlanCount<<12
+  readonly keyVlan: Uint32Array;            // vlan0<<16 | vlan1
+  readonly hash: Uint32Array;
+  // ---- flow data
+  readonly used: Uint8Array;
+  readonly clientSide: Uint8Array;          // 0: canonical side A is the client, 1: side B
+  readonly state: Uint8Array;
+  readonly tclass: Uint8Array;
+  readonly flags: Uint16Array;
+  readonly app: Uint8Array;                 // APP_* from the pipeline (0 = not yet known)
+  readonly startUs: Float64Array;           // µs since epoch (fits a double exactly)
+  readonly lastUs: Float64Array;
+  readonly flowId: Float64Array;
+  readonly pkts: Float64Array;              // slot*2+dir
+  readonly bytes: Float64Array;             // slot*2+dir, wire bytes of the whole packet
+  /** Per-flow app-parser state: allocated only when a flow is classified (the one per-flow object). */
+  readonly appState: (object | null)[];
+  // ---- LRU per timeout class
+  private readonly lruPrev: Int32Array;
+  private readonly lruNext: Int32Array;
+  private readonly lruHead: Int32Array;
+  private readonly lruTail: Int32Array;
+  readonly timeoutUs: Float64Array;
+  // ---- free slots (stack)
+  private readonly free: Int32Array;
+  private freeTop: number;
+  // ---- scratch for the packet being looked up (no allocation per packet)
+  private readonly cur = new Uint32Array(KEY_WORDS);
+  /** Set by lookup(): which canonical side sent the packet (0 = A). */
+  lastSrcSide = 0;
+  /** Set by lookup(): true when the flow was created by this packet. */
+  lastCreated = false;
+
+  // ---- counters
+  active = 0;
+  created = 0;
+  ended = 0;
+  evictions = 0;      // flows ended because the memcap was reached (limit: maxFlows)
+  timeouts = 0;
+
+  onEnd: FlowEndHook = () => {};
+
+  constructor(maxFlows = DEFAULT_MAX_FLOWS, timeouts: FlowTimeouts = DEFAULT_TIMEOUTS) {
+    if (!(maxFlows >= 1)) throw new RangeError('maxFlows must be >= 1');
+    this.maxFlows = maxFlows;
+    let size = 16; while (size < maxFlows * 2) size <<= 1;
+    this.mask = size - 1;
+    this.buckets = new Int32Array(size);
+    const n = maxFlows;
+    this.key = new Uint32Array(n * KEY_WORDS);
+    this.keyPorts = new Uint32Array(n); this.keyMeta = new Uint32Array(n); this.keyVlan = new Uint32Array(n);
+    this.hash = new Uint32Array(n);
+    this.used = new Uint8Array(n); this.clientSide = new Uint8Array(n); this.state = new Uint8Array(n);
+    this.tclass = new Uint8Array(n); this.flags = new Uint16Array(n); this.app = new Uint8Array(n);
+    this.startUs = new Float64Array(n); this.lastUs = new Float64Array(n); this.flowId = new Float64Array(n);
+    this.pkts = new Float64Array(n * 2); this.bytes = new Float64Array(n * 2);
+    this.appState = new Array<object | null>(n).fill(null);
+    this.lruPrev = new Int32Array(n).fill(-1); this.lruNext = new Int32Array(n).fill(-1);
+    this.lruHead = new Int32Array(TC_COUNT).fill(-1); this.lruTail = new Int32Array(TC_COUNT).fill(-1);
+    this.timeoutUs = new Float64Array(TC_COUNT);
+    this.setTimeouts(timeouts);
+    this.free = new Int32Array(n);
+    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
+    this.freeTop = n;
+  }
+
+  setTimeouts(t: FlowTimeouts): void {
+    const s = 1e6;
+    this.timeoutUs[TC_TCP_NEW] = t.tcpNew * s; this.timeoutUs[TC_TCP_EST] = t.tcpEstablished * s;
+    this.timeoutUs[TC_TCP_CLOSING] = t.tcpClosing * s; this.timeoutUs[TC_TCP_CLOSED] = t.tcpClosed * s;
+    this.timeoutUs[TC_UDP_NEW] = t.udpNew * s; this.timeoutUs[TC_UDP_EST] = t.udpEstablished * s;
+    this.timeoutUs[TC_ICMP] = t.icmp * s; this.timeoutUs[TC_OTHER] = t.other * s;
+  }
+
+  /**
+   * Find or create the flow of a packet. Addresses are read from `buf` at srcOff/dstOff
+   * (addrLen 4 or 16); for IPv4 pass addrLen 4. Returns the slot; sets lastSrcSide/lastCreated.
+   * A found flow whose timeout has passed at `tsUs` is ended first (reason timeout) and a new
+   * one created, so the decision depends only on this flow's own packets (deterministic
+   * whatever the worker count).
+   */
+  lookup(buf: Uint8Array, srcOff: number, dstOff: number, addrLen: number, sport: number, dport: number,
+    proto: number, vlans: Uint16Array, vlanCount: number, tsUs: number, tclass: number): number {
+    const c = this.cur;
+    let srcFirst: boolean;
+    if (addrLen === 4) {
+      const s = ((buf[srcOff] << 24) | (buf[srcOff + 1] << 16) | (buf[srcOff + 2] << 8) | buf[srcOff + 3]) >>> 0;
+      const d = ((buf[dstOff] << 24) | (buf[dstOff + 1] << 16) | (buf[dstOff + 2] << 8) | buf[dstOff + 3]) >>> 0;
+      srcFirst = s < d || (s === d && sport <= dport);
+      c[0] = srcFirst ? s : d; c[1] = 0; c[2] = 0; c[3] = 0;
+      c[4] = srcFirst ? d : s; c[5] = 0; c[6] = 0; c[7] = 0;
+    } else {
+      let cmp = 0;
+      for (let i = 0; i < 16 && cmp === 0; i++) cmp = buf[srcOff + i] - buf[dstOff + i];
+      srcFirst = cmp < 0 || (cmp === 0 && sport <= dport);
+      const a = srcFirst ? srcOff : dstOff, b = srcFirst ? dstOff : srcOff;
+      for (let w = 0; w < 4; w++) {
+        c[w] = ((buf[a + 4 * w] << 24) | (buf[a + 4 * w + 1] << 16) | (buf[a + 4 * w + 2] << 8) | buf[a + 4 * w + 3]) >>> 0;
+        c[4 + w] = ((buf[b + 4 * w] << 24) | (buf[b + 4 * w + 1] << 16) | (buf[b + 4 * w + 2] << 8) | buf[b + 4 * w + 3]) >>> 0;
+      }
+    }
+    const ports = srcFirst ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
+    const vc = vlanCount > 2 ? 2 : vlanCount;
+    const meta = (proto | (addrLen === 4 ? 4 : 6) << 8 | vc << 12) >>> 0;
+    const vl = (((vc > 0 ? vlans[0] : 0) << 16) | (vc > 1 ? vlans[1] : 0)) >>> 0;
+    let h = 0x9747b28c;
+    for (let i = 0; i < KEY_WORDS; i++) h = mix(h, c[i]);
+    h = fmix(mix(mix(mix(h, ports), meta), vl));
+    this.lastSrcSide = srcFirst ? 0 : 1;
+    this.lastCreated = false;
+
+    const mask = this.mask, bk = this.buckets;
+    let i = h & mask;
+    for (;;) {
+      const e = bk[i];
+      if (e === 0) break;
+      const s = e - 1;
+      if (this.hash[s] === h && this.keyPorts[s] === ports && this.keyMeta[s] === meta && this.keyVlan[s] === vl) {
+        const k = s * KEY_WORDS, key = this.key;
+        if (key[k] === c[0] && key[k + 1] === c[1] && key[k + 2] === c[2] && key[k + 3] === c[3] &&
+            key[k + 4] === c[4] && key[k + 5] === c[5] && key[k + 6] === c[6] && key[k + 7] === c[7]) {
+          if (tsUs - this.lastUs[s] > this.timeoutUs[this.tclass[s]]) {
+            this.timeouts++;
+            this.end(s, END_TIMEOUT);
+            break; // re-probe below via create
+          }
+          return s;
+        }
+      }
+      i = (i + 1) & mask;
+    }
+    // ---- create
+    if (this.freeTop === 0) this.evictOldest();
+    const s = this.free[--this.freeTop];
+    const k = s * KEY_WORDS;
+    for (let w = 0; w < KEY_WORDS; w++) this.key[k + w] = c[w];
+    this.keyPorts[s] = ports; this.keyMeta[s] = meta; this.keyVlan[s] = vl; this.hash[s] = h;
+    let j = h & mask;
+    while (bk[j] !== 0) j = (j + 1) & mask;
+    bk[j] = s + 1;
+    this.used[s] = 1; this.state[s] = FS_NEW; this.flags[s] = 0; this.app[s] = 0;
+    this.clientSide[s] = this.lastSrcSide; // default: first sender is the client (callers may flip)
+    this.startUs[s] = tsUs; this.lastUs[s] = tsUs;
+    this.pkts[2 * s] = 0; this.pkts[2 * s + 1] = 0; this.bytes[2 * s] = 0; this.bytes[2 * s + 1] = 0;
+    this.appState[s] = null;
+    // flow_id: stable 53-bit number from the tuple hash and the start time (same whatever worker)
+    const t = fmix(mix(mix(h, tsUs % 4294967296 >>> 0), Math.floor(tsUs / 4294967296) >>> 0));
+    this.flowId[s] = (h & 0x1fffff) * 4294967296 + t;
+    this.tclass[s] = tclass;
+    this.lruPush(s, tclass);
+    this.active++; this.created++;
+    this.lastCreated = true;
+    return s;
+  }
+
+  /** Record a packet on a flow: counters, last-seen, LRU position. */
+  touch(s: number, dir: number, wireLen: number, tsUs: number): void {
+    this.pkts[2 * s + dir]++;
+    this.bytes[2 * s + dir] += wireLen;
+    if (tsUs > this.lastUs[s]) this.lastUs[s] = tsUs;
+    const tc = this.tclass[s];
+    if (this.lruTail[tc] !== s) { this.lruUnlink(s, tc); this.lruPush(s, tc); }
+  }
+
+  /** Move a flow to another timeout class (state change). */
+  setClass(s: number, tc: number): void {
+    const old = this.tclass[s];
+    if (old === tc) return;
+    this.lruUnlink(s, old);
+    this.tclass[s] = tc;
+    this.lruPush(s, tc);
+  }
+
+  /** Direction of the last looked-up packet on flow s: 0 to_server, 1 to_client. */
+  dirOf(s: number): number { return this.lastSrcSide === this.clientSide[s] ? 0 : 1; }
+
+  /** End every flow whose timeout passed at `nowUs`. Returns how many ended. */
+  sweep(nowUs: number): number {
+    let n = 0;
+    for (let tc = 0; tc < TC_COUNT; tc++) {
+      const to = this.timeoutUs[tc];
+      for (;;) {
+        const s = this.lruHead[tc];
+        if (s < 0 || nowUs - this.lastUs[s] <= to) break;
+        this.timeouts++;
+        this.end(s, END_TIMEOUT);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** End all flows (end of input), oldest start first for a deterministic order. */
+  flushAll(): void {
+    const slots: number[] = [];
+    for (let s = 0; s < this.maxFlows; s++) if (this.used[s]) slots.push(s);
+    for (const s of slots) this.end(s, END_SHUTDOWN);
+  }
+
+  /** End a flow: hook, then free the slot. */
+  end(s: number, reason: number): void {
+    if (!this.used[s]) return;
+    this.onEnd(s, reason);
+    this.remove(s);
+    this.ended++;
+  }
+
+  /** Compare two slots' canonical keys (for a deterministic tie-break). */
+  private evictOldest(): void {
+    let best = -1, bestT = Infinity;
+    for (let tc = 0; tc < TC_COUNT; tc++) {
+      const s = this.lruHead[tc];
+      if (s >= 0 && this.lastUs[s] < bestT) { bestT = this.lastUs[s]; best = s; }
+    }
+    if (best < 0) throw new Error('flow table: no flow to evict (bug)');
+    this.evictions++;
+    this.end(best, END_MEMCAP);
+  }
+
+  private remove(s: number): void {
+    const mask = this.mask, bk = this.buckets;
+    let i = this.hash[s] & mask;
+    while (bk[i] !== s + 1) i = (i + 1) & mask;
+    // backward-shift deletion
+    let j = i;
+    for (;;) {
+      j = (j + 1) & mask;
+      const e = bk[j];
+      if (e === 0) break;
+      const k = this.hash[e - 1] & mask;
+      // can e move to i? only if its home k is not cyclically in (i, j]
+      if ((i <= j) ? (k <= i || k > j) : (k <= i && k > j)) { bk[i] = e; i = j; }
+    }
+    bk[i] = 0;
+    this.lruUnlink(s, this.tclass[s]);
+    this.used[s] = 0;
+    this.appState[s] = null;
+    this.free[this.freeTop++] = s;
+    this.active--;
+  }
+
+  private lruPush(s: number, tc: number): void {
+    const t = this.lruTail[tc];
+    this.lruPrev[s] = t; this.lruNext[s] = -1;
+    if (t >= 0) this.lruNext[t] = s; else this.lruHead[tc] = s;
+    this.lruTail[tc] = s;
+  }
+  private lruUnlink(s: number, tc: number): void {
+    const p = this.lruPrev[s], n = this.lruNext[s];
+    if (p >= 0) this.lruNext[p] = n; else this.lruHead[tc] = n;
+    if (n >= 0) this.lruPrev[n] = p; else this.lruTail[tc] = p;
+    this.lruPrev[s] = -1; this.lruNext[s] = -1;
+  }
+
+  // ---- key accessors for outputs (not hot)
+  /** Address of a canonical side as text. */
+  addrText(s: number, side: number): string {
+    const k = s * KEY_WORDS + side * 4;
+    if (((this.keyMeta[s] >>> 8) & 0xf) === 4) {
+      const a = this.key[k];
+      return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+    }
+    return ipv6Text(this.key, k);
+  }
+  portOf(s: number, side: number): number { return side === 0 ? this.keyPorts[s] >>> 16 : this.keyPorts[s] & 0xffff; }
+  protoOf(s: number): number { return this.keyMeta[s] & 0xff; }
+  vlansOf(s: number): number[] {
+    const vc = (this.keyMeta[s] >>> 12) & 0xf, v = this.keyVlan[s];
+    return vc === 0 ? [] : vc === 1 ? [v >>> 16] : [v >>> 16, v & 0xffff];
+  }
+}
+
+/** RFC 5952 text for an IPv6 address held as 4 u32 words. */
+export function ipv6Text(words: Uint32Array, k: number): string {
+  const g: number[] = [];
+  for (let w = 0; w < 4; w++) { g.push(words[k + w] >>> 16, words[k + w] & 0xffff); }
+  // IPv4-mapped ::ffff:a.b.c.d
+  let bestS = -1, bestL = 0;
+  for (let i = 0; i < 8;) {
+    if (g[i] !== 0) { i++; continue; }
+    let j = i; while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestL && j - i >= 2) { bestS = i; bestL = j - i; }
+    i = j;
+  }
+  const hex = (a: number, b: number) => g.slice(a, b).map((x) => x.toString(16)).join(':');
+  if (bestS < 0) return hex(0, 8);
+  return `${hex(0, bestS)}::${hex(bestS + bestL, 8)}`;
+}
