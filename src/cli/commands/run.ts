@@ -1,0 +1,80 @@
+/**
+ * quell run: inline IPS on NFQUEUE (src/inline/run.ts).
+ */
+import type { Command } from '../command';
+import { parseArgs, flagStr, flagBool, flagInt } from '../args';
+import { UsageError } from '../../errors';
+import { parseQueues, runInline, RunOptions } from '../../inline/run';
+import { RulesError } from '../../inline/engine-host';
+import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
+import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE } from '../../io/nfqueue';
+
+const usage = `usage: quell run --queues 0:3 [--rules FILE] [--workers N] [--fail-open | --fail-closed] [--eve FILE] [options]
+
+Inline IPS: binds NFQUEUE queues (one worker thread per queue by default), runs every packet through
+the engine and the rules, and gives it a verdict. Install the matching iptables rules with
+\`quell iptables --queues 0:3 --apply\`. Needs root or CAP_NET_ADMIN.
+
+options:
+  --queues SPEC         queues to bind: N, A:B or a comma list (default 0)
+  --rules FILE          rules to run (without: accept everything, still decode/log)
+  --workers N           worker threads (default: one per queue; fewer -> a worker polls several queues)
+  --fail-open           queue or socket full: the kernel accepts packets unseen (NFQA_CFG_F_FAIL_OPEN)
+  --fail-closed         queue or socket full: the kernel drops them (default)
+  --eve FILE            append EVE JSON events here (default: stdout)
+  --bypass-after BYTES  passed to the engine; the kernel-side bypass is quell iptables --bypass-after
+  --stats-interval S    seconds between stats events (default 10)
+  --max-batch N         packets per receive batch (default ${DEFAULT_MAX_BATCH})
+  --queue-maxlen N      kernel queue length per queue (default ${DEFAULT_MAXLEN})
+  --copy-range N        bytes of each packet copied to quell (default ${DEFAULT_COPY_RANGE} = whole packet)
+  --no-gso              do not ask for GSO super-packets (the kernel then segments them: slower)
+  --conntrack           ask for conntrack info (NFQA_CFG_F_CONNTRACK; needs nf_conntrack_netlink)
+  --mark-shift N        position of quell's mark bits (default ${DEFAULT_MARK_SHIFT}); must match quell iptables
+  --engine-module FILE  use another engine (a module exporting createEngine(options)); for tests/benches
+
+signals: SIGHUP reloads --rules (refused with diagnostics when they have errors: the old rules keep
+running); SIGINT/SIGTERM flush verdicts, unbind the queues and exit 0.
+Docs: docs/inline.md`;
+
+export const command: Command = {
+  name: 'run',
+  summary: 'inline IPS on NFQUEUE (worker per queue, reload on SIGHUP)',
+  usage,
+  async run(argv: string[]): Promise<number> {
+    const p = parseArgs(argv, {
+      values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
+        '--queue-maxlen', '--copy-range', '--mark-shift', '--engine-module'],
+      bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack'],
+    });
+    if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
+    if (flagBool(p, '--fail-open') && flagBool(p, '--fail-closed')) throw new UsageError('--fail-open and --fail-closed exclude each other');
+    const queues = parseQueues(flagStr(p, '--queues') ?? '0');
+    const ba = flagStr(p, '--bypass-after');
+    const opts: RunOptions = {
+      queues,
+      workers: flagInt(p, '--workers', queues.length, 1, 64),
+      rulesFile: flagStr(p, '--rules') ?? null,
+      failOpen: flagBool(p, '--fail-open'),
+      eveFile: flagStr(p, '--eve') ?? null,
+      bypassAfter: ba !== undefined ? flagInt(p, '--bypass-after', 0, 1) : null,
+      maxBatch: flagInt(p, '--max-batch', DEFAULT_MAX_BATCH, 1, 1024),
+      maxlen: flagInt(p, '--queue-maxlen', DEFAULT_MAXLEN, 1, 1 << 20),
+      copyRange: flagInt(p, '--copy-range', DEFAULT_COPY_RANGE, 0, 0xffff),
+      gso: !flagBool(p, '--no-gso'),
+      conntrack: flagBool(p, '--conntrack'),
+      markShift: flagInt(p, '--mark-shift', DEFAULT_MARK_SHIFT, 0, 29),
+      statsIntervalMs: flagInt(p, '--stats-interval', 10, 1, 86400) * 1000,
+      engineModule: flagStr(p, '--engine-module') ?? null,
+    };
+    try {
+      return await runInline(opts);
+    } catch (e) {
+      if (e instanceof RulesError && e.diagnostics.length) {
+        for (const d of e.diagnostics) {
+          process.stderr.write(`${d.severity}${d.code ? `[${d.code}]` : ''}: ${d.line !== undefined ? `${opts.rulesFile}:${d.line}${d.col !== undefined ? ':' + d.col : ''}: ` : ''}${d.message}\n`);
+        }
+      }
+      throw e;
+    }
+  },
+};

@@ -1,0 +1,95 @@
+/**
+ * How `quell run` obtains an engine and a ruleset, in one place, so the worker loop does not
+ * depend on the shape of the rule compiler.
+ *
+ * - Rules: the main thread compiles the rules text once to validate it and print diagnostics;
+ *   every worker then compiles the same text itself (compileRulesText), so nothing but a string
+ *   crosses the thread seam (a compiled ruleset need not be structured-cloneable).
+ * - Engine: src/engine/pipeline createEngine(), with the detection hook the rules provide.
+ *   `engineModule` (quell run --engine-module, for tests and benches) replaces it with any module
+ *   exporting createEngine(options): Engine.
+ */
+import * as path from 'path';
+import type { Engine } from '../engine/types';
+import { QuellError } from '../errors';
+
+export interface RulesDiagnostic { severity: string; message: string; line?: number; col?: number; code?: string; text?: string }
+export interface CompiledRules { ruleset: unknown; detect: unknown; diagnostics: RulesDiagnostic[]; ruleCount: number }
+
+export class RulesError extends QuellError {
+  readonly diagnostics: RulesDiagnostic[];
+  constructor(code: string, message: string, diagnostics: RulesDiagnostic[] = []) {
+    super(code, message);
+    this.diagnostics = diagnostics;
+  }
+}
+
+type Compiler = (text: string, file: string) => CompiledRules;
+let compiler: Compiler | null | undefined;
+
+/** Locate the rule compiler (signatures/). Returns null while it does not exist. */
+function findCompiler(): Compiler | null {
+  if (compiler !== undefined) return compiler;
+  compiler = null;
+  // The inline adapter the signatures package exposes for engines (see docs/inline.md, "Rules").
+  const candidates = ['../../signatures/inline', '../../signatures/compile', '../../signatures/index'];
+  for (const c of candidates) {
+    let m: Record<string, unknown>;
+    try { m = require(c); } catch { continue; }
+    const fn = (m.compileForEngine ?? m.compileRulesText) as Compiler | undefined;
+    if (typeof fn === 'function') { compiler = fn; break; }
+  }
+  return compiler;
+}
+
+export function rulesCompilerAvailable(): boolean { return findCompiler() !== null; }
+
+/** Compile rules text; throws RulesError QUELL_E_RULES (with diagnostics) when it has errors. */
+export function compileRulesText(text: string, file: string): CompiledRules {
+  const c = findCompiler();
+  if (!c) throw new RulesError('QUELL_E_RULES_UNAVAILABLE', 'this build has no rule compiler for inline mode yet (signatures/): run without --rules (accept all) or with --engine-module');
+  const r = c(text, file);
+  const errors = r.diagnostics.filter((d) => d.severity === 'error');
+  if (errors.length > 0 || r.ruleset === null) {
+    throw new RulesError('QUELL_E_RULES', `${file}: ${errors.length} error(s) in the rules`, r.diagnostics);
+  }
+  return r;
+}
+
+export interface EngineSpec {
+  /** rules text and its file name (null: no rules, accept everything) */
+  rulesText: string | null;
+  rulesFile: string | null;
+  engineModule: string | null;
+  /** passed through to createEngine */
+  engineOptions: Record<string, unknown>;
+}
+
+export interface HostedEngine {
+  engine: Engine;
+  /** swap rules (already validated by the main thread); throws RulesError when they do not compile */
+  reload(text: string, file: string): void;
+}
+
+export function hostEngine(spec: EngineSpec): HostedEngine {
+  if (spec.engineModule) {
+    const m = require(path.resolve(spec.engineModule)) as { createEngine: (o: Record<string, unknown>) => Engine };
+    if (typeof m.createEngine !== 'function') throw new QuellError('QUELL_E_ENGINE_MODULE', `${spec.engineModule}: exports no createEngine(options)`);
+    const engine = m.createEngine({ ...spec.engineOptions, rulesText: spec.rulesText, rulesFile: spec.rulesFile });
+    return { engine, reload: (text) => engine.setRuleset(text) };
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const pipeline = require('../engine/pipeline') as { createEngine: (o: Record<string, unknown>) => Engine & { detect: unknown } };
+  const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>') : null;
+  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: compiled?.detect ?? null });
+  return {
+    engine,
+    reload(text: string, file: string): void {
+      const c = compileRulesText(text, file);
+      // setRuleset() takes effect from the next batch; the detect hook is swapped at the same point
+      // because this runs between batches (the worker handles messages only between ticks).
+      engine.setRuleset(c.ruleset);
+      (engine as unknown as { detect: unknown }).detect = c.detect;
+    },
+  };
+}

@@ -1,0 +1,304 @@
+/**
+ * `quell run`: the inline IPS. The main thread only controls: it compiles/validates rules, starts
+ * one worker thread per queue (each worker binds its queue and runs the synchronous batch loop,
+ * src/inline/worker.ts), writes events, reloads on SIGHUP, emits stats, and shuts down cleanly on
+ * SIGINT/SIGTERM. Packets never cross a thread seam.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { QuellError, UsageError } from '../errors';
+import { readKernelQueueStats, NfqNativeStats, NfqJsStats, loadNfqAddon, NfqError } from '../io/nfqueue';
+import { compileRulesText, RulesError, RulesDiagnostic } from './engine-host';
+import type { WorkerInit } from './worker';
+
+export const MAX_QUEUES = 64;
+/** How long workers get to flush, unbind and close at shutdown before they are terminated. */
+export const SHUTDOWN_TIMEOUT_MS = 5000;
+/** How long workers get to bind their queues at start. */
+export const START_TIMEOUT_MS = 15000;
+
+export interface RunOptions {
+  queues: number[];
+  workers: number;
+  rulesFile: string | null;
+  failOpen: boolean;
+  eveFile: string | null;
+  bypassAfter: number | null;
+  maxBatch: number;
+  maxlen: number;
+  copyRange: number;
+  gso: boolean;
+  conntrack: boolean;
+  markShift: number;
+  statsIntervalMs: number;
+  engineModule: string | null;
+}
+
+/** "0:3" -> [0,1,2,3]; "2" -> [2]; "0,2,5" -> [0,2,5]. */
+export function parseQueues(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.split(',')) {
+    const m = /^(\d+)(?::(\d+))?$/.exec(part.trim());
+    if (!m) throw new UsageError(`--queues: "${part}" is not N or A:B`);
+    const a = Number(m[1]), b = m[2] !== undefined ? Number(m[2]) : a;
+    if (a > 65535 || b > 65535 || b < a) throw new UsageError(`--queues: bad range "${part}" (0..65535, A <= B)`);
+    for (let q = a; q <= b; q++) out.push(q);
+    if (out.length > MAX_QUEUES) throw new UsageError(`--queues: at most ${MAX_QUEUES} queues`);
+  }
+  if (new Set(out).size !== out.length) throw new UsageError('--queues: a queue is listed twice');
+  return out;
+}
+
+/** Serialise an engine event as one EVE JSON line (bigint timestamps -> ISO text; internal ordering keys dropped). */
+export function eveLine(ev: Record<string, unknown>): string {
+  const o: Record<string, unknown> = {};
+  const ts = ev.tsNs;
+  o.timestamp = typeof ts === 'bigint' ? new Date(Number(ts / 1000000n)).toISOString() : new Date().toISOString();
+  for (const [k, v] of Object.entries(ev)) {
+    if (k === 'tsNs' || k === 'ord' || k === 'seq' || k === 'cls' || k === 'kEnd' || k === 'kStart' || k === 'kId') continue;
+    o[k] = v;
+  }
+  return JSON.stringify(o, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
+}
+
+interface WorkerState {
+  w: Worker;
+  init: WorkerInit;
+  ready: boolean;
+  closed: boolean;
+  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown> } | null;
+}
+
+export interface RunIo {
+  out: NodeJS.WritableStream;
+  err: NodeJS.WritableStream;
+}
+
+/**
+ * Run until SIGINT/SIGTERM (or `signal` aborts). Resolves with the exit code.
+ * Throws NfqError/RulesError (stable codes) when start-up fails.
+ */
+export async function runInline(opts: RunOptions, io: RunIo = { out: process.stdout, err: process.stderr }, signal?: AbortSignal): Promise<number> {
+  if (opts.workers > opts.queues.length) {
+    throw new UsageError(`--workers ${opts.workers} > ${opts.queues.length} queue(s): spreading one queue over several workers (userspace fan-out) is not implemented; use more queues (--queues A:B with --queue-balance)`);
+  }
+  loadNfqAddon();   // fail fast with QUELL_E_NFQ_ADDON in the main thread
+  let rulesText: string | null = null;
+  const validate = makeValidator(opts);
+  if (opts.rulesFile) {
+    rulesText = readRules(opts.rulesFile);
+    const diags = validate(rulesText, opts.rulesFile);
+    if (diags) throw new RulesError('QUELL_E_RULES', `${opts.rulesFile}: the rules have errors`, diags);
+  }
+
+  const eve: NodeJS.WritableStream = opts.eveFile ? fs.createWriteStream(opts.eveFile, { flags: 'a' }) : io.out;
+  const write = (ev: Record<string, unknown>) => { eve.write(eveLine(ev)); };
+  const log = (s: string) => io.err.write(`quell run: ${s}\n`);
+
+  // queue -> worker assignment: round-robin
+  const perWorker: number[][] = Array.from({ length: opts.workers }, () => []);
+  opts.queues.forEach((q, i) => perWorker[i % opts.workers].push(q));
+  const workerFile = path.join(__dirname, 'worker.js');
+  const states: WorkerState[] = perWorker.map((queues, index) => {
+    const init: WorkerInit = {
+      index, queues,
+      nfq: { maxBatch: opts.maxBatch, maxlen: opts.maxlen, copyRange: opts.copyRange, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
+      engine: { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions: opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {} },
+      failOpen: opts.failOpen,
+      statsEveryMs: Math.min(1000, opts.statsIntervalMs),
+    };
+    return { w: new Worker(workerFile, { workerData: init }), init, ready: false, closed: false, last: null };
+  });
+
+  const started = Date.now();
+  const kernelBase = new Map<number, { queueDropped: number; userDropped: number }>();
+  let generation = 0;
+  const pendingReload = new Map<number, { left: number; ok: boolean; errors: string[] }>();
+  let fatal: { code: string; message: string; diagnostics?: RulesDiagnostic[] } | null = null;
+  let stopping = false;
+  let resolveDone!: () => void;
+  const done = new Promise<void>((r) => { resolveDone = r; });
+  let resolveReady!: () => void;
+  const readyP = new Promise<void>((r) => { resolveReady = r; });
+
+  const checkAllClosed = () => { if (states.every((s) => s.closed)) resolveDone(); };
+
+  for (const st of states) {
+    st.w.on('message', (m: Record<string, unknown>) => {
+      switch (m.type) {
+        case 'ready':
+          st.ready = true;
+          if (states.every((s) => s.ready)) resolveReady();
+          break;
+        case 'fatal':
+          fatal = fatal ?? { code: String(m.code), message: String(m.message), diagnostics: m.diagnostics as RulesDiagnostic[] | undefined };
+          if (!st.ready) resolveReady();
+          requestStop();
+          break;
+        case 'events':
+          for (const ev of m.events as Record<string, unknown>[]) write(ev);
+          break;
+        case 'stats':
+          st.last = m.stats as WorkerState['last'];
+          break;
+        case 'log':
+          log(`worker ${st.init.index}: ${m.message}`);
+          break;
+        case 'reloaded': {
+          const p = pendingReload.get(m.gen as number);
+          if (!p) break;
+          p.left--;
+          if (!m.ok) { p.ok = false; p.errors.push(String(m.error)); }
+          if (p.left === 0) {
+            pendingReload.delete(m.gen as number);
+            write({ event_type: 'reload', ok: p.ok, generation: m.gen, workers: states.length, errors: p.errors });
+            log(p.ok ? `rules reloaded (generation ${m.gen}) in ${states.length} worker(s)` : `reload generation ${m.gen} failed in a worker: ${p.errors.join('; ')}`);
+          }
+          break;
+        }
+        case 'closed':
+          st.last = m.stats as WorkerState['last'];
+          st.closed = true;
+          checkAllClosed();
+          break;
+      }
+    });
+    st.w.on('error', (e) => {
+      fatal = fatal ?? { code: 'QUELL_E_WORKER', message: String(e.stack ?? e) };
+      st.closed = true;
+      if (!st.ready) resolveReady();
+      requestStop();
+      checkAllClosed();
+    });
+    st.w.on('exit', () => { st.closed = true; if (!st.ready) resolveReady(); checkAllClosed(); });
+  }
+
+  function requestStop(): void {
+    if (stopping) return;
+    stopping = true;
+    for (const st of states) if (!st.closed) st.w.postMessage({ type: 'stop' });
+    setTimeout(() => { for (const st of states) if (!st.closed) void st.w.terminate(); }, SHUTDOWN_TIMEOUT_MS).unref();
+  }
+
+  function statsEvent(final: boolean): Record<string, unknown> {
+    const kernel = new Map(readKernelQueueStats().map((k) => [k.queue, k]));
+    const queues: Record<string, unknown>[] = [];
+    for (const st of states) {
+      if (!st.last) continue;
+      for (const q of st.last.queues) {
+        if (q.queue === undefined) continue;
+        const k = kernel.get(q.queue);
+        const base = kernelBase.get(q.queue);
+        const userDroppedDelta = k && base ? k.userDropped - base.userDropped : 0;
+        queues.push({
+          queue: q.queue, worker: st.init.index,
+          packets: q.packets, batches: q.recvCalls, batch_hist: q.batchHist,
+          verdicts: {
+            accept: q.verdictAccept, drop: q.verdictDrop, repeat: q.verdictRepeat, queue: q.verdictQueue,
+            reject: q.reject, accept_flow: q.acceptFlow, drop_flow: q.dropFlow, replaced: q.replaced, replace_refused: q.replaceRefused,
+          },
+          verdict_msgs: { single: q.verdictMsgsSingle, batch: q.verdictMsgsBatch, send_calls: q.sendCalls },
+          enobufs: q.enobufs, id_gaps: q.idGaps, truncated: q.truncated, malformed: q.malformed, loop_guard: q.loopGuard,
+          send_errors: q.sendErrors, verdict_errors: q.verdictErrors, setup_accepted: q.setupAccepted,
+          kernel: k ? { queue_dropped: k.queueDropped, user_dropped: k.userDropped, inflight: k.inflight, id_sequence: k.idSequence, portid: k.portid } : null,
+          // ids the kernel assigned that never reached us, minus the ones it counted as dropped:
+          // with --fail-open these were accepted unseen (queue-full bypasses take no id: not visible here)
+          fail_open_bypass_estimate: opts.failOpen ? Math.max(0, q.idGaps - userDroppedDelta) : 0,
+        });
+      }
+    }
+    return {
+      event_type: 'stats', tsNs: BigInt(Date.now()) * 1000000n, final,
+      inline: {
+        uptime_s: Math.round((Date.now() - started) / 100) / 10, generation, policy: opts.failOpen ? 'fail-open' : 'fail-closed',
+        queues,
+        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, ...(s.last?.worker ?? {}) })),
+        engine: states.map((s) => s.last?.engine ?? null),
+      },
+    };
+  }
+
+  const onHup = () => {
+    if (stopping) return;
+    if (!opts.rulesFile) { log('SIGHUP: no --rules file to reload'); return; }
+    let text: string;
+    try { text = readRules(opts.rulesFile); } catch (e) {
+      log(`SIGHUP: ${(e as Error).message}; the running rules stay`);
+      write({ event_type: 'reload', ok: false, generation, errors: [(e as Error).message] });
+      return;
+    }
+    const diags = validate(text, opts.rulesFile);
+    if (diags) {
+      log(`SIGHUP: ${opts.rulesFile} has errors; the running rules stay (generation ${generation}):`);
+      for (const d of diags) log(`  ${d.severity}${d.code ? `[${d.code}]` : ''}: ${d.line !== undefined ? `${opts.rulesFile}:${d.line}${d.col !== undefined ? ':' + d.col : ''}: ` : ''}${d.message}`);
+      write({ event_type: 'reload', ok: false, generation, diagnostics: diags });
+      return;
+    }
+    generation++;
+    pendingReload.set(generation, { left: states.length, ok: true, errors: [] });
+    for (const st of states) st.w.postMessage({ type: 'reload', gen: generation, text, file: opts.rulesFile });
+  };
+  const onStop = () => requestStop();
+
+  // wait for every worker to bind (or one to fail)
+  const startTimer = setTimeout(() => { fatal = fatal ?? { code: 'QUELL_E_NFQ_TIMEOUT', message: 'workers did not bind their queues in time' }; resolveReady(); }, START_TIMEOUT_MS);
+  await readyP;
+  clearTimeout(startTimer);
+  if (fatal) {
+    requestStop();
+    await Promise.race([done, new Promise((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS))]);
+    const f = fatal as { code: string; message: string; diagnostics?: RulesDiagnostic[] };
+    if (f.diagnostics) throw new RulesError(f.code, f.message, f.diagnostics);
+    throw new NfqError(f.code, f.message);
+  }
+  for (const k of readKernelQueueStats()) kernelBase.set(k.queue, { queueDropped: k.queueDropped, userDropped: k.userDropped });
+
+  process.on('SIGHUP', onHup);
+  process.on('SIGINT', onStop);
+  process.on('SIGTERM', onStop);
+  signal?.addEventListener('abort', onStop);
+  log(`ready: queues ${opts.queues.join(',')} in ${states.length} worker(s), ${opts.failOpen ? 'fail-open' : 'fail-closed'}, rules ${opts.rulesFile ?? '(none: accept all)'}`);
+  write({ event_type: 'inline', state: 'ready', queues: opts.queues, workers: states.length, pid: process.pid });
+
+  const statsTimer = setInterval(() => {
+    for (const st of states) if (!st.closed) st.w.postMessage({ type: 'stats' });
+    // workers answer within a tick; the event uses the latest snapshot of each
+    setTimeout(() => { if (!stopping) write(statsEvent(false)); }, 60).unref();
+  }, opts.statsIntervalMs);
+
+  await done;
+  clearInterval(statsTimer);
+  process.off('SIGHUP', onHup);
+  process.off('SIGINT', onStop);
+  process.off('SIGTERM', onStop);
+  write(statsEvent(true));
+  log('stopped: verdicts flushed, queues unbound');
+  if (eve !== io.out) await new Promise<void>((r) => (eve as fs.WriteStream).end(() => r()));
+  const f = fatal as { code: string; message: string } | null;
+  if (f) { log(`error[${f.code}]: ${f.message}`); return 1; }
+  return 0;
+}
+
+function readRules(file: string): string {
+  try { return fs.readFileSync(file, 'utf8'); } catch (e) {
+    throw new QuellError('QUELL_E_FILE', `${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Returns diagnostics when the rules are refused, null when they are fine. */
+function makeValidator(opts: RunOptions): (text: string, file: string) => RulesDiagnostic[] | null {
+  if (opts.engineModule) {
+    const m = require(path.resolve(opts.engineModule)) as { validateRules?: (t: string) => RulesDiagnostic[] };
+    return (text) => {
+      const d = typeof m.validateRules === 'function' ? m.validateRules(text) : [];
+      return d.some((x) => x.severity === 'error') ? d : null;
+    };
+  }
+  return (text, file) => {
+    try { compileRulesText(text, file); return null; } catch (e) {
+      if (e instanceof RulesError && e.code === 'QUELL_E_RULES') return e.diagnostics;
+      throw e;
+    }
+  };
+}
