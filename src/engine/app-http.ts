@@ -1,13 +1,49 @@
 /**
- * HTTP glue between the stream and decoders/app's HttpParser (bound once the parser lands).
- * Holds the per-flow parser and turns completed transactions into events and summaries.
+ * HTTP glue between the stream and decoders/app's HttpParser: one parser per HTTP flow
+ * (allocated when the flow is classified), one shared progress callback (no closure per flow:
+ * the parser's userData holds the flow slot). Completed transactions become EVE http events and
+ * `quell flows` summaries; both are built as strings at HTTP_TX_DONE (output time).
  */
+import { HttpParser, HttpTx, HTTP_TX_DONE, httpTxEve, httpTxRecord } from '../../decoders/app/http';
 import type { AppLayer, FlowApp } from './app';
 
 export interface HttpSummary { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null }
 
 export class HttpGlue {
-  feed(_app: AppLayer, _s: number, _st: FlowApp, _dir: number, _buf: Uint8Array, _off: number, _len: number, _tsUs: number): void {}
-  gap(_app: AppLayer, _s: number, _st: FlowApp, _dir: number, _len: number): void {}
-  end(_app: AppLayer, _s: number, _st: FlowApp): void {}
+  readonly parser = new HttpParser();
+  txCount = 0;
+
+  constructor(app: AppLayer, slot: number) {
+    this.parser.userData = slot;
+    this.parser.onTx = app.httpCallback;
+  }
+  feed(dir: number, buf: Uint8Array, off: number, len: number, tsUs: number): void {
+    this.parser.feed(dir as 0 | 1, buf, off, len, tsUs * 1000);
+  }
+  gap(dir: number, len: number): void { this.parser.gap(dir as 0 | 1, len); }
+  endDir(dir: number): void { this.parser.end(dir as 0 | 1); }
+  end(): void { this.parser.finish(); }
 }
+
+/** Build the callback shared by all parsers of one AppLayer. */
+export function makeHttpCallback(app: AppLayer, flowApp: (slot: number) => FlowApp | null,
+  emit: (slot: number, tx: HttpTx, txId: number) => void): (tx: HttpTx, what: number, p: HttpParser) => void {
+  return (tx, what, p) => {
+    if (what !== HTTP_TX_DONE) return;
+    const slot = p.userData;
+    const st = flowApp(slot);
+    if (st === null || st.http === null) return;
+    const txId = st.http.txCount++;
+    app.txHttp++;
+    if (app.summaries) {
+      const r = httpTxRecord(tx);
+      app.pushTx(st.httpTx, {
+        method: r.method ?? null, uri: r.uri ?? null, host: r.host ?? null, user_agent: r.user_agent ?? null,
+        status: r.status ?? null,
+      });
+    }
+    if (app.events) emit(slot, tx, txId);
+  };
+}
+
+export { httpTxEve };

@@ -18,7 +18,8 @@ import {
 } from '../../decoders/app/detect';
 import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson } from '../../decoders/app/dns';
 import { FF_APP_DONE } from './flows';
-import { HttpGlue, HttpSummary } from './app-http';
+import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
+import type { HttpTx, HttpParser } from '../../decoders/app/http';
 import type { QuellEngine } from './pipeline';
 
 export { APP_DNS, APP_HTTP, APP_NONE };
@@ -55,8 +56,15 @@ export class AppLayer {
   txHttp = 0; dnsMessages = 0; dnsParseErrors = 0; txSummariesDropped = 0;
   probeBytes = 0; gaps = 0;
 
+  /** The progress callback shared by every HttpParser of this engine. */
+  readonly httpCallback: (tx: HttpTx, what: number, p: HttpParser) => void;
+
   constructor(eng: QuellEngine, summaries: boolean, events: boolean) {
     this.eng = eng; this.summaries = summaries; this.events = events;
+    this.httpCallback = makeHttpCallback(this, (s) => this.eng.flows.appState[s] as FlowApp | null, (s, tx, txId) => {
+      const dir = 0;
+      this.eng.emitApp(s, dir, 'http', httpTxEve(tx), txId);
+    });
   }
 
   private state(s: number): FlowApp {
@@ -96,7 +104,7 @@ export class AppLayer {
       f.app[s] = r;
       f.flags[s] |= FF_APP_DONE;
       const st = this.state(s);
-      if (r === APP_HTTP) { this.flowsHttp++; st.http = new HttpGlue(); }
+      if (r === APP_HTTP) { this.flowsHttp++; st.http = new HttpGlue(this, s); }
       else if (proto === PROTO_TCP) this.flowsDnsTcp++; else this.flowsDnsUdp++;
       // bytes probed earlier (copied) go to the parser first, to-server side first
       for (let d = 0; d < 2; d++) {
@@ -137,7 +145,7 @@ export class AppLayer {
 
   private feed(s: number, st: FlowApp, kind: number, dir: number, proto: number, buf: Uint8Array, off: number, len: number): void {
     if (kind === APP_HTTP) {
-      st.http!.feed(this, s, st, dir, buf, off, len, this.eng.curTsUs);
+      st.http!.feed(dir, buf, off, len, this.eng.curTsUs);
       return;
     }
     if (proto !== PROTO_TCP) { this.dnsMessage(s, st, dir, buf, off, len); return; }
@@ -151,7 +159,7 @@ export class AppLayer {
     this.gaps++;
     const st = this.eng.flows.appState[s] as FlowApp | null;
     if (st === null) return;
-    if (st.http !== null) st.http.gap(this, s, st, dir, len);
+    if (st.http !== null) st.http.gap(dir, len);
     const fr = st.framer[dir];
     if (fr !== null) fr.gap();
     if (st.probeLen[dir] > 0) this.dirGivesUp(s, dir);
@@ -159,7 +167,13 @@ export class AppLayer {
 
   onFlowEnd(s: number): void {
     const st = this.eng.flows.appState[s] as FlowApp | null;
-    if (st !== null && st.http !== null) st.http.end(this, s, st);
+    if (st !== null && st.http !== null) st.http.end();
+  }
+
+  /** A direction's FIN was reached in order: no more data that way. */
+  onDirEnd(s: number, dir: number): void {
+    const st = this.eng.flows.appState[s] as FlowApp | null;
+    if (st !== null && st.http !== null) st.http.endDir(dir);
   }
 
   /** Summaries for the flow record (before the slot is freed). */

@@ -129,6 +129,7 @@ export class QuellEngine implements Engine {
         this.app.onData(s, dir, PROTO_TCP, buf, off, len);
       },
       onGap: (s, dir, len) => { this.flows.flags[s] |= FF_GAP; this.app.onGap(s, dir, len); },
+      onEnd: (s, dir) => this.app.onDirEnd(s, dir),
     }, opts.streamDepth ?? DEFAULT_STREAM_DEPTH);
     this.flowVerdict = new Uint8Array(maxFlows);
     this.midstream = opts.midstream ?? 'accept';
@@ -198,7 +199,7 @@ export class QuellEngine implements Engine {
   }
 
   /** Queue an app-layer event (http, dns) for flow s; `dir` is the direction of the data. */
-  emitApp(s: number, dir: number, type: string, payload: unknown): void {
+  emitApp(s: number, dir: number, type: string, payload: unknown, txId?: number): void {
     const f = this.flows;
     const cs = f.clientSide[s];
     // http: addresses from the client's side (a transaction); dns: from the message's sender
@@ -209,6 +210,7 @@ export class QuellEngine implements Engine {
       src_ip: f.addrText(s, src), src_port: f.portOf(s, src), dest_ip: f.addrText(s, dst), dest_port: f.portOf(s, dst),
       proto: f.protoOf(s), vlan: f.vlansOf(s), app_proto: APP_NAMES[f.app[s]] ?? null,
     };
+    if (txId !== undefined) ev.tx_id = txId;
     ev[type] = payload;
     this.emit(ev);
   }

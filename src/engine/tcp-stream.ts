@@ -52,6 +52,8 @@ export interface StreamSink {
   onData(slot: number, dir: number, buf: Uint8Array, off: number, len: number): void;
   /** `len` bytes are missing before the next onData of that direction. */
   onGap(slot: number, dir: number, len: number): void;
+  /** The direction's FIN was reached in order (all its data delivered or skipped). */
+  onEnd(slot: number, dir: number): void;
 }
 
 interface OooStore { seqs: number[]; data: Uint8Array[]; bytes: number }
@@ -141,6 +143,7 @@ export class TcpStreams {
     }
     if (flags & TH_FIN) {
       if (!this.fin[d]) { this.fin[d] = 1; this.finSeq[d] = (seq + len) >>> 0; }
+      if (reassemble && this.fin[d] === 1 && this.next[d] === this.finSeq[d]) { this.fin[d] = 2; this.sink.onEnd(s, dir); }
       const cur = this.state[s];
       if (cur < TS_FIN_WAIT) this.state[s] = TS_FIN_WAIT;
       else if (cur === TS_FIN_WAIT && this.fin[o]) this.state[s] = TS_CLOSING;
