@@ -70,7 +70,10 @@ export const EVENT_NAMES = [
   'ipv4.frag_dup',             // exact duplicate fragment, ignored by reassembly
   'ipv6.frag_dup',
   'ipv6.bad_payload_len',      // payload length 0 without a jumbo option, or shorter than the ext headers
-  'ether.llc',                 // 802.3 frame with a length field (LLC/SNAP): no L3 decoded
+  'ether.llc',                 // 802.3 frame with a length field and no SNAP ethertype: no L3 decoded
+  'pppoe.truncated',
+  'mpls.truncated',
+  'mpls.too_many',             // more labels than MAX_MPLS_LABELS
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -17,6 +17,8 @@ import { decodeUdp } from './udp';
 import { decodeIcmp } from './icmp';
 import { decodeIcmpv6 } from './icmpv6';
 import { decodeIpInIp, decodeNoNextHeader } from './tunnel';
+import { decodePppoe, ETHERTYPE_PPPOE_SESSION } from './pppoe';
+import { decodeMpls, ETHERTYPE_MPLS_UC, ETHERTYPE_MPLS_MC } from './mpls';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, PROTO_ICMPV6 } from './packet';
 
 /** LINKTYPE numbers (tcpdump.org registry; decoders do not import src/io/linktypes.ts). */
@@ -41,6 +43,9 @@ ETHERTYPE_TABLE[ETHERTYPE_IPV6] = decodeIpv6;
 ETHERTYPE_TABLE[ETHERTYPE_8021Q] = decodeVlan;
 ETHERTYPE_TABLE[ETHERTYPE_8021AD] = decodeVlan;
 ETHERTYPE_TABLE[ETHERTYPE_QINQ_9100] = decodeVlan;
+ETHERTYPE_TABLE[ETHERTYPE_PPPOE_SESSION] = decodePppoe;
+ETHERTYPE_TABLE[ETHERTYPE_MPLS_UC] = decodeMpls;
+ETHERTYPE_TABLE[ETHERTYPE_MPLS_MC] = decodeMpls;
 
 // IP protocol -> L4 decoder
 IPPROTO_TABLE[PROTO_ICMP] = decodeIcmp;
