@@ -105,6 +105,12 @@ function httpRequest(buf: Uint8Array, off: number, len: number): number {
   return APP_NONE;
 }
 
+const DNSCRYPT_CERT = Uint8Array.from('2.dnscrypt-cert', (c) => c.charCodeAt(0));
+function startsWithBytes(b: Uint8Array, off: number, pat: Uint8Array): boolean {
+  for (let i = 0; i < pat.length; i++) if ((b[off + i] | 0x20) !== pat[i] && b[off + i] !== pat[i]) return false;
+  return true;
+}
+
 // One scratch message for detection (module-level: synchronous use only, one per worker thread).
 const scratch = new DnsMessage();
 
@@ -127,6 +133,9 @@ function plausibleDns(buf: Uint8Array, off: number, len: number, partial: boolea
     if (t === 0) return APP_NONE;
     if (m.qNameLen[i] === 0 && t !== 2 && t !== 6 && t !== 41 && t !== 48 && t !== 255 && t !== 252 && t !== 251) return APP_NONE;
   }
+  // DNSCrypt certificate discovery ("2.dnscrypt-cert.<provider>" TXT) is DNS on the wire but the
+  // start of a DNSCrypt session; nDPI labels it DNScrypt, and so do we (not DNS).
+  if (m.qNameLen[0] >= 15 && startsWithBytes(m.names, m.qNameOff[0], DNSCRYPT_CERT)) return APP_NONE;
   if (partial) return APP_DNS;
   if (st !== 0) return APP_NONE;
   if (qr === 0) {
@@ -163,6 +172,33 @@ export function detectApp(ipProto: number, toServer: boolean, buf: Uint8Array, o
   }
   if (r === APP_NEED_MORE && len >= APP_DETECT_MAX_BYTES) r = APP_NONE;
   return r;
+}
+
+/**
+ * Fallback for flows that content detection did not classify, as nDPI does with its "Match by
+ * port" confidence. Callers must report the result as a guess (e.g. app_confidence "port"),
+ * never as content detection, and parse nothing on its strength alone beyond what the parsers
+ * tolerate (they never throw).
+ * - TCP: only when the content could not be judged (`contentSeen` false: no payload at all, or
+ *   the flow was picked up midstream so its first bytes were never seen): port 80 -> HTTP,
+ *   53 -> DNS. A TCP flow whose first bytes were seen and matched nothing stays APP_NONE (TLS on
+ *   port 80 is not HTTP).
+ * - UDP: port 53 -> DNS even when the datagrams did not parse (malformed DNS is still DNS
+ *   traffic; nDPI labels it so), unless the other port is mDNS/LLMNR/NetBIOS-NS.
+ */
+export function guessAppByPort(ipProto: number, sport: number, dport: number, contentSeen: boolean): number {
+  if (ipProto === PROTO_TCP) {
+    if (contentSeen) return APP_NONE;
+    if (sport === 80 || dport === 80) return APP_HTTP;
+    if (sport === 53 || dport === 53) return APP_DNS;
+    return APP_NONE;
+  }
+  if (ipProto === PROTO_UDP && (sport === 53 || dport === 53)) {
+    const o = sport === 53 ? dport : sport;
+    if (o === PORT_MDNS || o === PORT_LLMNR || o === PORT_NETBIOS_NS) return APP_NONE;
+    return APP_DNS;
+  }
+  return APP_NONE;
 }
 
 function dnsTcp(buf: Uint8Array, off: number, len: number): number {
