@@ -15,4 +15,6 @@ export const COMMANDS: Record<string, () => Command> = {
   run: () => require('./commands/run').command,
   // iptables: print / install / remove the recommended NFQUEUE rules (issue 5)
   iptables: () => require('./commands/iptables').command,
+  // ctl: control a running quell through its API: sets, bans, rules, reload, stats (issue 6)
+  ctl: () => require('./commands/ctl').command,
 };
