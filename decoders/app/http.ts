@@ -270,13 +270,14 @@ class DirState {
   lineOver = false;      // current line exceeded maxLineBytes: skipping to LF
   lastHdr = -1;          // header index for obs-fold continuation, -1 none
   hdrsOver = false;      // maxHeaderBytes exceeded: header lines no longer kept
+  tooMany = false;       // maxHeaders reached (event raised once per message)
   remain = 0;            // body bytes remaining (CL or current chunk)
   // chunk-size line scanner
   chDigits = 0; chSize = 0; chExt = false; chBad = false; chSawCR = false; chLen = 0;
   chEndState = 0;        // S_CHUNK_END: 0 expect CR or LF, 1 saw CR expect LF
   ended = false;
   reset(): void {
-    this.st = S_IDLE; this.tx = null; this.lineStart = 0; this.lineOver = false; this.lastHdr = -1; this.hdrsOver = false;
+    this.st = S_IDLE; this.tx = null; this.lineStart = 0; this.lineOver = false; this.lastHdr = -1; this.hdrsOver = false; this.tooMany = false;
     this.remain = 0; this.chDigits = this.chSize = this.chLen = 0; this.chExt = this.chBad = this.chSawCR = false;
     this.chEndState = 0; this.ended = false;
   }
@@ -530,7 +531,7 @@ export class HttpParser {
         }
         const m = d.tx.req;
         m.started = true; m.tsNs = this.curTs;
-        d.lineStart = 0; d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false;
+        d.lineStart = 0; d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false;
         d.st = S_LINE;
         return i;
       }
@@ -643,7 +644,7 @@ export class HttpParser {
     let ve = e; while (ve > vs && isWs(b[ve - 1])) ve--;
     const lim = this.limits;
     if (m.hdrCount >= lim.maxHeaders || d.hdrsOver) {
-      if (!d.hdrsOver) this.count(tx, AEV['http.too_many_headers']);
+      if (!d.hdrsOver && !d.tooMany) { d.tooMany = true; this.count(tx, AEV['http.too_many_headers']); }
       // framing still honoured for headers we do not keep
       this.framingValue(tx, m, s, ne - s, vs, ve - vs);
       m.used = s; d.lineStart = s; d.lastHdr = -1;
@@ -913,7 +914,7 @@ export class HttpParser {
         d.tx = tx;
         const m = tx.res;
         if (!m.started) { m.started = true; m.tsNs = this.curTs; }
-        d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false;
+        d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false;
         // not a status line: the rest of the connection is this response's body
         if (!isPrefixOf(buf, i, end - i, 'HTTP/')) {
           if (!(tx.flags & TXF_HTTP09)) this.count(tx, AEV['http.response_line_invalid']);
