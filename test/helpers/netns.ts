@@ -51,11 +51,12 @@ export class NetnsPair {
   readonly vethClient: string;
   readonly vethServer: string;
   readonly serverAddr = SERVER_ADDR;
-  readonly clientAddrs = CLIENT_ADDRS;
+  readonly clientAddrs: string[];
   private children: ChildProcess[] = [];
   private destroyed = false;
 
-  private constructor(tag: string) {
+  private constructor(tag: string, clientCount: number) {
+    this.clientAddrs = Array.from({ length: clientCount }, (_, i) => `10.199.1.${i + 2}`);
     const id = `${process.pid}${tag}${counter++}`;
     this.client = `qc${id}`;
     this.server = `qs${id}`;
@@ -64,9 +65,11 @@ export class NetnsPair {
     this.vethServer = `qvs${id}`.slice(0, 15);
   }
 
-  /** Create both namespaces, the veth pair, addresses; lo up in both. Cleans up if anything fails. */
-  static create(tag = 'n'): NetnsPair {
-    const p = new NetnsPair(tag);
+  /** Create both namespaces, the veth pair, addresses (clientCount client addresses, 10.199.1.2 up);
+   *  lo up in both. Cleans up if anything fails. */
+  static create(tag = 'n', clientCount = 2): NetnsPair {
+    if (clientCount < 1 || clientCount > 200) throw new RangeError('clientCount 1..200');
+    const p = new NetnsPair(tag, clientCount);
     try {
       must('ip', ['netns', 'add', p.client]);
       must('ip', ['netns', 'add', p.server]);
