@@ -1,0 +1,563 @@
+/**
+ * Runtime: the Matcher runs a CompiledRuleset over one packet (or one file) at a time.
+ *
+ * Engine API (docs/language.md "Engine API"):
+ *   const m = new Matcher(ruleset);
+ *   m.begin();                                   // per packet: clears matches (no allocation)
+ *   m.scanBuffer(fieldId, buf, off, len);        // per buffer present (payload, http.uri, ...)
+ *   const r = m.evaluate(fields);                // r is reused: read it before the next begin()
+ *
+ * Buffers passed to scanBuffer are read during the call, and the payload buffer is read again
+ * during evaluate() (filesize, uintN): the caller keeps it unchanged until evaluate() returns.
+ * Nothing is allocated per packet once a string has been seen matching (match arrays grow
+ * by doubling and are kept).
+ */
+import type { CompiledRuleset, StringEntry } from './ruleset';
+import { Op, Quant, L4_DPORT, L4_SPORT, Decision } from './bytecode';
+import { FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
+import * as P from './patterns';
+
+/** Default cap of recorded matches per string per packet (counter: stats.matchesCapped). */
+export const MAX_MATCHES_PER_STRING = 10_000;
+/** Cap of iterations of one `for .. in` loop (counter: stats.loopsCapped). */
+export const MAX_LOOP_ITERATIONS = 1_000_000;
+/** Evaluation stack depth. */
+export const STACK_SIZE = 1024;
+
+/** A view the FieldSource fills in; valid until the next call on the same FieldSource. */
+export interface ByteSlice { buf: Uint8Array; off: number; len: number }
+
+/**
+ * What the engine provides per packet. Numbers: NaN means "absent" (YARA undefined).
+ * protoMask bits: 1 ip, 2 tcp, 4 udp, 8 icmp, 16 http, 32 dns (bit i = index in
+ * ['ip','tcp','udp','icmp','http','dns']).
+ */
+export interface FieldSource {
+  protoMask(): number;
+  num(field: number): number;
+  /** fills `out` and returns true when the field (ip fields: 4 or 16 address bytes) is present */
+  bytes(field: number, key: string | null, out: ByteSlice): boolean;
+  event(id: number): boolean;
+  flowHas(tag: string): boolean;
+  flowTag(tag: string): void;
+  /** counts one hit for (counter, key chosen by `by`: 0 src, 1 dst, 2 flow) and returns the hits within the window */
+  rate(counter: number, by: number, windowMs: number): number;
+}
+
+/** A FieldSource with nothing but the payload: what `quell scan` uses for files. */
+export const EMPTY_FIELDS: FieldSource = {
+  protoMask: () => 0, num: () => NaN, bytes: () => false, event: () => false,
+  flowHas: () => false, flowTag: () => undefined, rate: () => NaN,
+};
+
+export interface EvalResult {
+  /** indexes of matching non-private rules, in declaration order: matchedRules[0..count) */
+  matchedRules: Int32Array;
+  count: number;
+  /** Decision (bytecode.ts): 0 none, 1 alert, 2 accept, 3 reject, 4 drop; highest wins */
+  decision: number;
+  /** rule that set the decision, -1 none */
+  decidingRule: number;
+  /** packet mark from the matching rule with the highest decision that has one, -1 none */
+  mark: number;
+}
+
+export interface MatcherStats { scans: number; bytes: number; verifications: number; matchesCapped: number; loopsCapped: number; evaluations: number }
+
+const IP_FIELD_SRC = FIELD_ID.get('ip.src')!;
+const TCP_SPORT = FIELD_ID.get('tcp.sport')!, TCP_DPORT = FIELD_ID.get('tcp.dport')!;
+const UDP_SPORT = FIELD_ID.get('udp.sport')!, UDP_DPORT = FIELD_ID.get('udp.dport')!;
+void IP_FIELD_SRC;
+
+function lowerByte(b: number): number { return b >= 0x41 && b <= 0x5a ? b | 0x20 : b; }
+
+function alnum(b: number): boolean { return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a); }
+
+/** 64-bit-ish integer helpers: exact for |x| < 2^53; bitwise ops go through BigInt only when
+ *  an operand leaves the int32 range (rare; costs an allocation then). */
+function toI64(x: number): bigint { return BigInt.asIntN(64, BigInt(Math.trunc(x))); }
+function fromI64(b: bigint): number { return Number(BigInt.asIntN(64, b)); }
+function isI32(x: number): boolean { return x === (x | 0); }
+
+export class Matcher {
+  readonly rs: CompiledRuleset;
+  readonly stats: MatcherStats = { scans: 0, bytes: 0, verifications: 0, matchesCapped: 0, loopsCapped: 0, evaluations: 0 };
+  private readonly maxMatches: number;
+  private readonly nStrings: number;
+  private readonly mCnt: Int32Array;
+  private readonly mOff: (Int32Array | null)[];
+  private readonly mLen: (Int32Array | null)[];
+  private readonly touched: Int32Array;
+  private nTouched = 0;
+  private readonly ruleHit: Uint8Array;
+  private readonly results: Float64Array;
+  private readonly stack = new Float64Array(STACK_SIZE);
+  private sp = 0;
+  private readonly vars: Float64Array;
+  private readonly prefilterOf: Int32Array;
+  private payload: Uint8Array | null = null;
+  private payloadOff = 0;
+  private payloadLen = NaN;
+  private fields: FieldSource = EMPTY_FIELDS;
+  private readonly slice: ByteSlice = { buf: new Uint8Array(0), off: 0, len: 0 };
+  private readonly strSets: (Set<string> | null)[];
+  private readonly cand: number[][];
+  readonly result: EvalResult;
+
+  constructor(rs: CompiledRuleset, opts: { maxMatchesPerString?: number } = {}) {
+    this.rs = rs;
+    this.maxMatches = opts.maxMatchesPerString ?? MAX_MATCHES_PER_STRING;
+    this.nStrings = rs.strings.length;
+    this.mCnt = new Int32Array(this.nStrings);
+    this.mOff = new Array(this.nStrings).fill(null);
+    this.mLen = new Array(this.nStrings).fill(null);
+    this.touched = new Int32Array(this.nStrings);
+    this.ruleHit = new Uint8Array(rs.rules.length);
+    this.results = new Float64Array(rs.rules.length);
+    this.vars = new Float64Array(Math.max(1, rs.nVars));
+    let maxField = 0;
+    for (const p of rs.prefilters) maxField = Math.max(maxField, p.field);
+    this.prefilterOf = new Int32Array(maxField + 1).fill(-1);
+    rs.prefilters.forEach((p, i) => { this.prefilterOf[p.field] = i; });
+    this.strSets = rs.sets.map((s) => (s.kind === 'str' || s.kind === 'domain' ? new Set(s.kind === 'domain' ? s.strs!.map((x) => x.toLowerCase()) : s.strs!) : null));
+    this.cand = rs.strings.map(() => []);
+    this.result = { matchedRules: new Int32Array(rs.rules.length), count: 0, decision: 0, decidingRule: -1, mark: -1 };
+  }
+
+  /** Start a new packet/file: forget the previous one's matches. */
+  begin(): void {
+    for (let i = 0; i < this.nTouched; i++) this.mCnt[this.touched[i]] = 0;
+    this.nTouched = 0;
+    this.ruleHit.fill(0);
+    this.payload = null;
+    this.payloadLen = NaN;
+  }
+
+  /** Number of recorded matches of string `si`; offsets/lengths via matchOffset/matchLength. */
+  matchCount(si: number): number { return this.mCnt[si]; }
+  matchOffset(si: number, i: number): number { return this.mOff[si]![i]; }
+  matchLength(si: number, i: number): number { return this.mLen[si]![i]; }
+
+  private addMatch(si: number, off: number, len: number): void {
+    let c = this.mCnt[si];
+    if (c === 0) {
+      this.touched[this.nTouched++] = si;
+      this.ruleHit[this.rs.strings[si].rule] = 1;
+    }
+    let offs = this.mOff[si], lens = this.mLen[si];
+    // keep sorted by offset; one match per offset (the longer one), as YARA does
+    let pos = c;
+    while (pos > 0 && offs![pos - 1] > off) pos--;
+    if (pos > 0 && offs![pos - 1] === off) { if (lens![pos - 1] < len) lens![pos - 1] = len; return; }
+    if (c >= this.maxMatches) { this.stats.matchesCapped++; return; }
+    if (!offs || c === offs.length) {
+      const n = Math.min(this.maxMatches, Math.max(8, c * 2));
+      const no = new Int32Array(n), nl = new Int32Array(n);
+      if (offs) { no.set(offs); nl.set(lens!); }
+      this.mOff[si] = offs = no; this.mLen[si] = lens = nl;
+    }
+    if (pos < c) { offs.copyWithin(pos + 1, pos, c); lens!.copyWithin(pos + 1, pos, c); }
+    offs[pos] = off; lens![pos] = len;
+    this.mCnt[si] = c + 1;
+  }
+
+  /**
+   * Scan one buffer. `field` is the buffer's field id (keywords/registry.ts FIELD_ID, e.g.
+   * PAYLOAD_FIELD). Match offsets are relative to `off`. For the payload buffer, the view is
+   * kept until evaluate() (filesize, uintN read it).
+   */
+  scanBuffer(field: number, buf: Uint8Array, off: number, len: number): void {
+    this.stats.scans++; this.stats.bytes += len;
+    if (field === PAYLOAD_FIELD) { this.payload = buf; this.payloadOff = off; this.payloadLen = len; }
+    const pi = field < this.prefilterOf.length ? this.prefilterOf[field] : -1;
+    if (pi < 0) return;
+    const pf = this.rs.prefilters[pi];
+    const ac = pf.ac;
+    const trans = ac.trans, cls = ac.classOf, acc = ac.acceptFrom, nC = ac.nClasses;
+    const end = off + len;
+    const strings = this.rs.strings;
+    let s = 0;
+    let anyPat = false;
+    // Hot loop: one class lookup, one transition load and one compare per byte.
+    for (let i = off; i < end; i++) {
+      s = trans[s + cls[buf[i]]];
+      if (s >= acc) {
+        const st = (s / nC) - ac.firstAccept;
+        for (let k = ac.outStart[st], ke = ac.outStart[st + 1]; k < ke; k++) {
+          const atom = ac.outIds[k];
+          const si = pf.atomString[atom];
+          const se = strings[si];
+          const v = pf.atomVariant[atom];
+          if (se.kind === 'text') {
+            const lit = se.lits[v];
+            const start = i + 1 - pf.atomLen[atom] - pf.atomBack[atom];
+            if (start < off || start + lit.length > end) continue;
+            this.stats.verifications++;
+            if (this.verifyLit(lit, se.nocase, buf, start) && (!se.fullword || P.fullwordOk(buf, off, end, start, lit.length, se.litWide[v]))) {
+              this.addMatch(si, start - off, lit.length);
+            }
+          } else {
+            // hex/regex: remember the candidate window; verified after the pass (sorted, deduplicated)
+            const atomLen = pf.atomLen[atom];
+            const aStart = i + 1 - atomLen;
+            const c = this.cand[si];
+            c.push(v, Math.max(off, aStart - pf.atomBack[atom]), aStart);
+            anyPat = true;
+          }
+        }
+      }
+    }
+    if (anyPat) this.verifyCandidates(buf, off, end);
+    for (let k = 0; k < pf.fullScan.length; k++) this.scanFull(pf.fullScan[k], buf, off, end);
+  }
+
+
+  private verifyLit(lit: Uint8Array, nocase: boolean, buf: Uint8Array, start: number): boolean {
+    const n = lit.length;
+    if (nocase) {
+      for (let j = 0; j < n; j++) if (lowerByte(buf[start + j]) !== lowerByte(lit[j])) return false;
+    } else {
+      for (let j = 0; j < n; j++) if (buf[start + j] !== lit[j]) return false;
+    }
+    return true;
+  }
+
+  private verifyCandidates(buf: Uint8Array, off: number, end: number): void {
+    const strings = this.rs.strings;
+    for (let si = 0; si < this.cand.length; si++) {
+      const c = this.cand[si];
+      if (c.length === 0) continue;
+      const se = strings[si];
+      // positions to try per variant: union of [lo, hi] windows
+      for (let v = 0; v < se.pats.length; v++) {
+        const wins: [number, number][] = [];
+        for (let k = 0; k < c.length; k += 3) if (c[k] === v) wins.push([c[k + 1], c[k + 2]]);
+        wins.sort((a, b) => a[0] - b[0]);
+        let next = off;
+        for (const [lo, hi] of wins) {
+          for (let p = Math.max(lo, next); p <= hi && p < end; p++) {
+            this.stats.verifications++;
+            const len = P.matchAt(se.pats[v], buf, p, end, off);
+            if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, p, len, se.patWide[v]))) this.addMatch(si, p - off, len);
+          }
+          next = Math.max(next, hi + 1);
+        }
+      }
+      c.length = 0;
+    }
+  }
+
+  private scanFull(si: number, buf: Uint8Array, off: number, end: number): void {
+    const se = this.rs.strings[si];
+    for (let v = 0; v < se.pats.length; v++) {
+      P.findAll(se.pats[v], buf, off, end, (mOff, len) => {
+        if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, mOff, len, se.patWide[v]))) this.addMatch(si, mOff - off, len);
+      });
+    }
+  }
+
+  /** Evaluate every rule for the current packet. The returned object is reused. */
+  evaluate(fields: FieldSource = EMPTY_FIELDS): EvalResult {
+    this.stats.evaluations++;
+    this.fields = fields;
+    const rs = this.rs;
+    // strings bound to keyed buffers (http.header["X"]) are matched now, on demand
+    for (let k = 0; k < rs.lateStrings.length; k++) {
+      const si = rs.lateStrings[k];
+      const se = rs.strings[si];
+      if (!fields.bytes(se.field, se.key, this.slice)) continue;
+      const { buf, off, len } = this.slice;
+      this.scanString(si, buf, off, off + len);
+    }
+    const rules = rs.rules;
+    const res = this.results;
+    let globalFailed = false;
+    for (let r = 0; r < rules.length; r++) {
+      const rule = rules[r];
+      if (rule.needsString && !this.ruleHit[r]) { res[r] = 0; if (rule.global) globalFailed = true; continue; }
+      this.sp = 0;
+      this.exec(rule.codeStart, rule.codeEnd);
+      const v = this.stack[0];
+      res[r] = v === v && v !== 0 ? 1 : 0;
+      if (rule.global && res[r] === 0) globalFailed = true;
+    }
+    const out = this.result;
+    out.count = 0; out.decision = Decision.NONE; out.decidingRule = -1; out.mark = -1;
+    let markDecision = -1;
+    for (let r = 0; r < rules.length; r++) {
+      if (res[r] === 0) continue;
+      const rule = rules[r];
+      if (globalFailed && !rule.global) continue;
+      if (rule.private) continue;
+      out.matchedRules[out.count++] = r;
+      if (rule.decision > out.decision) { out.decision = rule.decision; out.decidingRule = r; }
+      if (rule.mark >= 0 && rule.decision > markDecision) { out.mark = rule.mark; markDecision = rule.decision; }
+    }
+    return out;
+  }
+
+  private scanString(si: number, buf: Uint8Array, off: number, end: number): void {
+    const se = this.rs.strings[si];
+    if (se.kind === 'text') {
+      for (let v = 0; v < se.lits.length; v++) {
+        const lit = se.lits[v];
+        for (let p = off; p + lit.length <= end; p++) {
+          if (this.verifyLit(lit, se.nocase, buf, p) && (!se.fullword || P.fullwordOk(buf, off, end, p, lit.length, se.litWide[v]))) this.addMatch(si, p - off, lit.length);
+        }
+      }
+    } else this.scanFull(si, buf, off, end);
+  }
+
+  private truthy(v: number): boolean { return v === v && v !== 0; }
+
+  private countIn(si: number, lo: number, hi: number): number {
+    const c = this.mCnt[si];
+    let n = 0;
+    const offs = this.mOff[si];
+    for (let i = 0; i < c; i++) { const o = offs![i]; if (o >= lo && o <= hi) n++; }
+    return n;
+  }
+
+  private readInt(kind: number, at: number): number {
+    const p = this.payload;
+    const size = (kind & 63) >> 3;
+    if (!p || at !== at || at < 0 || at + size > this.payloadLen) return NaN;
+    const o = this.payloadOff + at;
+    const be = (kind & 128) !== 0, signed = (kind & 64) !== 0;
+    let v: number;
+    if (size === 1) v = p[o];
+    else if (size === 2) v = be ? (p[o] << 8) | p[o + 1] : p[o] | (p[o + 1] << 8);
+    else v = be ? ((p[o] << 24) >>> 0) + ((p[o + 1] << 16) | (p[o + 2] << 8) | p[o + 3]) : ((p[o + 3] << 24) >>> 0) + ((p[o + 2] << 16) | (p[o + 1] << 8) | p[o]);
+    if (signed) { const bits = size * 8; if (v >= 2 ** (bits - 1)) v -= 2 ** bits; }
+    return v;
+  }
+
+  private bytesCmp(op: number, hay: Uint8Array, hOff: number, hLen: number, needle: Uint8Array): boolean {
+    const n = needle.length;
+    const ci = op === 3 || op === 5 || op === 7 || op === 8;
+    const eq = (a: number, b: number) => (ci ? lowerByte(a) === lowerByte(b) : a === b);
+    const at = (p: number) => { for (let j = 0; j < n; j++) if (!eq(hay[p + j], needle[j])) return false; return true; };
+    switch (op) {
+      case 0: case 8: return hLen === n && at(hOff);
+      case 1: return !(hLen === n && at(hOff));
+      case 2: case 3: for (let p = hOff; p + n <= hOff + hLen; p++) if (at(p)) return true; return false;
+      case 4: case 5: return hLen >= n && at(hOff);
+      case 6: case 7: return hLen >= n && at(hOff + hLen - n);
+    }
+    return false;
+  }
+
+  private inRanges(r: Float64Array | Int32Array, v: number): boolean {
+    let lo = 0, hi = (r.length >> 1) - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (v < r[mid * 2]) hi = mid - 1; else if (v > r[mid * 2 + 1]) lo = mid + 1; else return true;
+    }
+    return false;
+  }
+
+  private ipInSet(setIdx: number, b: ByteSlice): boolean {
+    const set = this.rs.sets[setIdx];
+    if (b.len === 4) {
+      const v = ((b.buf[b.off] << 24) >>> 0) + ((b.buf[b.off + 1] << 16) | (b.buf[b.off + 2] << 8) | b.buf[b.off + 3]);
+      return this.inRanges(set.v4!, v);
+    }
+    if (b.len === 16 && set.v6!.length) {
+      // IPv6 set lookups build a 32-char key (one allocation per lookup; v6 sets are rare)
+      let hex = '';
+      for (let i = 0; i < 16; i++) hex += (b.buf[b.off + i] < 16 ? '0' : '') + b.buf[b.off + i].toString(16);
+      const r = set.v6!;
+      for (let i = 0; i < r.length; i += 2) if (hex >= r[i] && hex <= r[i + 1]) return true;
+    }
+    return false;
+  }
+
+  private strInSet(setIdx: number, b: ByteSlice): boolean {
+    const set = this.rs.sets[setIdx];
+    const ss = this.strSets[setIdx]!;
+    // latin1 key for the hash set: one short string per lookup
+    let s = '';
+    for (let i = 0; i < b.len; i++) s += String.fromCharCode(b.buf[b.off + i]);
+    if (set.kind === 'str') return ss.has(s);
+    s = s.toLowerCase();
+    if (s.endsWith('.')) s = s.slice(0, -1);
+    // domain: the name or any parent domain is in the set (reversed-label walk)
+    for (let p = 0; ;) {
+      if (ss.has(p === 0 ? s : s.slice(p))) return true;
+      const dot = s.indexOf('.', p);
+      if (dot < 0) return false;
+      p = dot + 1;
+    }
+  }
+
+  /** Run bytecode [pc, end); leaves its value on the stack. */
+  private exec(pc: number, end: number): void {
+    const code = this.rs.code;
+    const st = this.stack;
+    const f = this.fields;
+    let sp = this.sp;
+    while (pc < end) {
+      const op = code[pc];
+      switch (op) {
+        case Op.CONST: st[sp++] = this.rs.consts[code[pc + 1]]; pc += 2; break;
+        case Op.ADD: sp--; st[sp - 1] = st[sp - 1] + st[sp]; pc++; break;
+        case Op.SUB: sp--; st[sp - 1] = st[sp - 1] - st[sp]; pc++; break;
+        case Op.MUL: sp--; st[sp - 1] = st[sp - 1] * st[sp]; pc++; break;
+        case Op.DIV: { sp--; const b = st[sp], a = st[sp - 1]; st[sp - 1] = b === 0 || b !== b || a !== a ? NaN : Math.trunc(a / b); pc++; break; }
+        case Op.MOD: { sp--; const b = st[sp], a = st[sp - 1]; st[sp - 1] = b === 0 || b !== b || a !== a ? NaN : a % b; pc++; break; }
+        case Op.NEG: st[sp - 1] = -st[sp - 1]; pc++; break;
+        case Op.BNOT: { const a = st[sp - 1]; st[sp - 1] = a !== a ? NaN : isI32(a) ? ~a : fromI64(~toI64(a)); pc++; break; }
+        case Op.BAND: case Op.BOR: case Op.BXOR: case Op.SHL: case Op.SHR: {
+          sp--; const b = st[sp], a = st[sp - 1];
+          if (a !== a || b !== b) { st[sp - 1] = NaN; pc++; break; }
+          let r: number;
+          if (op === Op.SHL) r = b >= 64 || b < 0 ? 0 : fromI64(toI64(a) << BigInt(b));
+          else if (op === Op.SHR) r = b >= 64 || b < 0 ? (a < 0 ? -1 : 0) : isI32(a) && b < 32 ? a >> b : fromI64(toI64(a) >> BigInt(b));
+          else if (isI32(a) && isI32(b)) r = op === Op.BAND ? a & b : op === Op.BOR ? a | b : a ^ b;
+          else { const x = toI64(a), y = toI64(b); r = fromI64(op === Op.BAND ? x & y : op === Op.BOR ? x | y : x ^ y); }
+          st[sp - 1] = r; pc++; break;
+        }
+        case Op.EQ: case Op.NE: case Op.LT: case Op.LE: case Op.GT: case Op.GE: {
+          sp--; const b = st[sp], a = st[sp - 1];
+          if (a !== a || b !== b) st[sp - 1] = NaN;
+          else st[sp - 1] = (op === Op.EQ ? a === b : op === Op.NE ? a !== b : op === Op.LT ? a < b : op === Op.LE ? a <= b : op === Op.GT ? a > b : a >= b) ? 1 : 0;
+          pc++; break;
+        }
+        case Op.NOT: { const a = st[sp - 1]; st[sp - 1] = a !== a ? NaN : a === 0 ? 1 : 0; pc++; break; }
+        case Op.TOBOOL: { const a = st[sp - 1]; st[sp - 1] = a === a && a !== 0 ? 1 : 0; pc++; break; }
+        case Op.DEFINED: { const a = st[sp - 1]; st[sp - 1] = a === a ? 1 : 0; pc++; break; }
+        case Op.JF_OR_POP: { const a = st[sp - 1]; if (!(a === a && a !== 0)) { st[sp - 1] = 0; pc = code[pc + 1]; } else { sp--; pc += 2; } break; }
+        case Op.JT_OR_POP: { const a = st[sp - 1]; if (a === a && a !== 0) { st[sp - 1] = 1; pc = code[pc + 1]; } else { sp--; pc += 2; } break; }
+        case Op.POP: sp--; pc++; break;
+        case Op.FOUND: st[sp++] = this.mCnt[code[pc + 1]] > 0 ? 1 : 0; pc += 2; break;
+        case Op.COUNT: st[sp++] = this.mCnt[code[pc + 1]]; pc += 2; break;
+        case Op.COUNT_IN: { sp--; const hi = st[sp], lo = st[sp - 1]; st[sp - 1] = lo !== lo || hi !== hi ? NaN : this.countIn(code[pc + 1], lo, hi); pc += 2; break; }
+        case Op.OFFSET: case Op.LENGTH: {
+          const si = code[pc + 1], i = st[sp - 1];
+          st[sp - 1] = i !== i || i < 1 || i > this.mCnt[si] ? NaN : (op === Op.OFFSET ? this.mOff[si]! : this.mLen[si]!)[i - 1];
+          pc += 2; break;
+        }
+        case Op.AT: {
+          const si = code[pc + 1], p = st[sp - 1];
+          let r = 0;
+          if (p === p) { const c = this.mCnt[si], offs = this.mOff[si]; for (let i = 0; i < c; i++) if (offs![i] === p) { r = 1; break; } }
+          st[sp - 1] = r; pc += 2; break;
+        }
+        case Op.IN: { sp--; const hi = st[sp], lo = st[sp - 1]; st[sp - 1] = lo !== lo || hi !== hi ? NaN : this.countIn(code[pc + 1], lo, hi) > 0 ? 1 : 0; pc += 2; break; }
+        case Op.FILESIZE: st[sp++] = this.payloadLen; pc++; break;
+        case Op.READ_INT: st[sp - 1] = this.readInt(code[pc + 1], st[sp - 1]); pc += 2; break;
+        case Op.OF: {
+          const n = code[pc + 1], kind = code[pc + 2];
+          let q = 0;
+          if (kind === Quant.N || kind === Quant.PCT) q = st[--sp];
+          let c = 0;
+          for (let i = sp - n; i < sp; i++) { const v = st[i]; if (v === v && v !== 0) c++; }
+          sp -= n;
+          st[sp++] = this.quant(kind, q, c, n);
+          pc += 3; break;
+        }
+        case Op.LOADVAR: st[sp++] = this.vars[code[pc + 1]]; pc += 2; break;
+        case Op.FOR_RANGE: case Op.FOR_LIST: {
+          const kind = code[pc + 1], slot = code[pc + 2];
+          const isList = op === Op.FOR_LIST;
+          const nItems = isList ? code[pc + 3] : 0;
+          const bodyLen = code[pc + (isList ? 4 : 3)];
+          const bodyStart = pc + (isList ? 5 : 4);
+          let total: number, itemsAt = 0, lo = 0, hi = -1;
+          if (isList) { sp -= nItems; itemsAt = sp; total = nItems; }
+          else { sp -= 2; lo = st[sp]; hi = st[sp + 1]; total = lo === lo && hi === hi && hi >= lo ? hi - lo + 1 : 0; }
+          let q = 0;
+          if (kind === Quant.N || kind === Quant.PCT) q = st[--sp];
+          let bad = !isList && (lo !== lo || hi !== hi || hi < lo);
+          let c = 0;
+          if (!bad) {
+            if (total > MAX_LOOP_ITERATIONS) { this.stats.loopsCapped++; total = MAX_LOOP_ITERATIONS; }
+            const savedSp = sp;
+            // list items live below the body's stack area
+            if (isList) sp = itemsAt + nItems;
+            for (let i = 0; i < total; i++) {
+              this.vars[slot] = isList ? st[itemsAt + i] : lo + i;
+              const base = sp;
+              this.sp = sp;
+              this.exec(bodyStart, bodyStart + bodyLen);
+              const v = st[base];
+              if (v === v && v !== 0) c++;
+              if (kind === Quant.ANY && c > 0) break;
+              if (kind === Quant.NONE && c > 0) break;
+              if (kind === Quant.ALL && c !== i + 1) break;
+            }
+            sp = savedSp;
+          }
+          if (isList) sp = itemsAt;
+          st[sp++] = bad ? 0 : this.quant(kind, q, c, total);
+          pc = bodyStart + bodyLen; break;
+        }
+        case Op.RULE: st[sp++] = this.results[code[pc + 1]]; pc += 2; break;
+        case Op.NUM_FIELD: st[sp++] = f.num(code[pc + 1]); pc += 2; break;
+        case Op.BYTES_CMP: {
+          const key = code[pc + 2];
+          const ok = f.bytes(code[pc + 1], key < 0 ? null : this.rs.tconsts[key], this.slice);
+          st[sp++] = ok ? (this.bytesCmp(code[pc + 3], this.slice.buf, this.slice.off, this.slice.len, this.rs.bconsts[code[pc + 4]]) ? 1 : 0) : NaN;
+          pc += 5; break;
+        }
+        case Op.BYTES_MATCH: {
+          const key = code[pc + 2];
+          const ok = f.bytes(code[pc + 1], key < 0 ? null : this.rs.tconsts[key], this.slice);
+          let r = NaN;
+          if (ok) {
+            r = 0;
+            const { buf, off, len } = this.slice;
+            const pat = this.rs.condPatterns[code[pc + 3]];
+            for (let p = off; p < off + len; p++) if (P.matchAt(pat, buf, p, off + len, off) >= 0) { r = 1; break; }
+          }
+          st[sp++] = r; pc += 4; break;
+        }
+        case Op.BYTES_LEN: {
+          const key = code[pc + 2];
+          st[sp++] = f.bytes(code[pc + 1], key < 0 ? null : this.rs.tconsts[key], this.slice) ? this.slice.len : NaN;
+          pc += 3; break;
+        }
+        case Op.BYTES_DEFINED: {
+          const key = code[pc + 2];
+          st[sp++] = f.bytes(code[pc + 1], key < 0 ? null : this.rs.tconsts[key], this.slice) ? 1 : 0;
+          pc += 3; break;
+        }
+        case Op.BYTES_INSET: {
+          const key = code[pc + 2];
+          st[sp++] = f.bytes(code[pc + 1], key < 0 ? null : this.rs.tconsts[key], this.slice) ? (this.strInSet(code[pc + 3], this.slice) ? 1 : 0) : NaN;
+          pc += 4; break;
+        }
+        case Op.IP_INSET: st[sp++] = f.bytes(code[pc + 1], null, this.slice) ? (this.ipInSet(code[pc + 2], this.slice) ? 1 : 0) : NaN; pc += 3; break;
+        case Op.NUM_INSET: {
+          const which = code[pc + 1];
+          let v: number;
+          if (which === -1) v = st[--sp];
+          else if (which === L4_SPORT) { v = f.num(TCP_SPORT); if (v !== v) v = f.num(UDP_SPORT); }
+          else if (which === L4_DPORT) { v = f.num(TCP_DPORT); if (v !== v) v = f.num(UDP_DPORT); }
+          else v = f.num(which);
+          st[sp++] = v !== v ? NaN : this.inRanges(this.rs.sets[code[pc + 2]].ports!, v) ? 1 : 0;
+          pc += 3; break;
+        }
+        case Op.EVENT: st[sp++] = f.event(code[pc + 1]) ? 1 : 0; pc += 2; break;
+        case Op.FLOW_HAS: st[sp++] = f.flowHas(this.rs.tconsts[code[pc + 1]]) ? 1 : 0; pc += 2; break;
+        case Op.FLOW_TAG: f.flowTag(this.rs.tconsts[code[pc + 1]]); st[sp++] = 1; pc += 2; break;
+        case Op.RATE: st[sp++] = f.rate(code[pc + 1], code[pc + 2], code[pc + 3]); pc += 4; break;
+        case Op.PROTO: st[sp++] = (f.protoMask() & code[pc + 1]) !== 0 ? 1 : 0; pc += 2; break;
+        default: throw new Error(`bad opcode ${op} at ${pc}`);
+      }
+    }
+    this.sp = sp;
+  }
+
+  private quant(kind: number, q: number, c: number, n: number): number {
+    switch (kind) {
+      case Quant.ANY: return c > 0 ? 1 : 0;
+      case Quant.ALL: return c === n ? 1 : 0;
+      case Quant.NONE: return c === 0 ? 1 : 0;
+      case Quant.N: return q !== q ? NaN : q === 0 ? (c === 0 ? 1 : 0) : c >= q ? 1 : 0;
+      default: return q !== q ? NaN : c * 100 >= q * n ? 1 : 0;
+    }
+  }
+}
+
+export { alnum };
