@@ -27,6 +27,7 @@
 #include <string.h>
 #include <time.h>
 #include <fcntl.h>
+#include <stdio.h>
 
 #include <linux/netlink.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -244,6 +245,10 @@ class Queue : public Napi::ObjectWrap<Queue> {
         CloseFd();
         if (e == EBUSY || e == EEXIST)
           throw CodedError(env, "QUELL_E_NFQ_BUSY", e, "queue " + std::to_string(qnum_) + " is already bound by another process (or another quell worker) in this network namespace: stop it or pick another --queues range");
+        // The kernel answers EPERM both without CAP_NET_ADMIN and when another socket owns the
+        // queue (its peer-portid check runs before the bind command): tell them apart by /proc.
+        if (e == EPERM && QueueOwnedByOther())
+          throw CodedError(env, "QUELL_E_NFQ_BUSY", e, "queue " + std::to_string(qnum_) + " is already bound by another process (or another quell worker) in this network namespace: stop it or pick another --queues range");
         if (e == EPERM || e == EACCES)
           throw CodedError(env, "QUELL_E_NFQ_PERM", e, "binding queue " + std::to_string(qnum_) + " was refused: run as root or grant CAP_NET_ADMIN (setcap cap_net_admin+ep $(which node))");
         if (e == EINVAL || e == EOPNOTSUPP || e == ENOENT || e == EPROTONOSUPPORT)
@@ -391,6 +396,20 @@ class Queue : public Napi::ObjectWrap<Queue> {
     memset(&to, 0, sizeof(to));
     to.nl_family = AF_NETLINK;
     sendto(fd_, b, len, 0, (struct sockaddr*)&to, sizeof(to));
+  }
+
+  // Is our queue number listed in /proc/net/netfilter/nfnetlink_queue with another port id?
+  bool QueueOwnedByOther() {
+    FILE* f = fopen("/proc/net/netfilter/nfnetlink_queue", "r");
+    if (!f) return false;
+    unsigned q, pid;
+    bool other = false;
+    char line[256];
+    while (fgets(line, sizeof(line), f)) {
+      if (sscanf(line, "%u %u", &q, &pid) == 2 && q == qnum_ && pid != portid_) { other = true; break; }
+    }
+    fclose(f);
+    return other;
   }
 
   void CloseFd() {
