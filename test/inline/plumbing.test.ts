@@ -243,3 +243,50 @@ test('inline: SIGHUP reload under steady load loses no packet; new rules apply, 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('inline: flow offload: accept-flow and drop-flow keep the rest of the flow in the kernel; --bypass-after stops queueing long flows', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tmpDir('flow');
+  const pair = NetnsPair.create('f');
+  try {
+    fs.writeFileSync(path.join(dir, 'big.bin'), Buffer.alloc(2 << 20, 0x61));
+    const rules = path.join(dir, 'rules.txt');
+    fs.writeFileSync(rules, 'acceptflow /big.bin?trusted\ndropflow /dropflow\n');
+    const http = await startHttpServer(pair, dir);
+    await applyIptables(pair, ['--queues', '0', '--bypass-after', '200000']);
+    const q = await startQuell(pair, ['--queues', '0', '--rules', rules, '--engine-module', MARKER_ENGINE], dir);
+    const packets = async () => { await sleep(1200); return lastStats(q)!.inline.queues[0]; };
+    try {
+      const p0 = (await packets()).packets;
+      // 1. accept-flow on the request: the 2 MiB answer never reaches quell
+      const r1 = curl(pair, `http://${pair.serverAddr}:8080/big.bin?trusted`, { maxTime: 10 });
+      assert.equal(r1.code, '200', r1.stderr);
+      const s1 = await packets();
+      assert.equal(s1.verdicts.accept_flow, 1);
+      const n1 = s1.packets - p0;
+      assert.ok(n1 <= 6, `only the handshake and the request were queued, got ${n1}`);
+      // 2. the same download without a flow verdict: queued until 200 kB (connbytes), then bypassed
+      const r2 = curl(pair, `http://${pair.serverAddr}:8080/big.bin`, { maxTime: 10 });
+      assert.equal(r2.code, '200', r2.stderr);
+      const s2 = await packets();
+      const n2 = s2.packets - s1.packets;
+      assert.ok(n2 > n1, `queued until the byte threshold (${n2})`);
+      assert.ok(n2 < 200, `not the whole 2 MiB transfer (${n2} packets)`);
+      // 3. drop-flow: the request and all its retransmissions are dropped in the kernel after the first
+      const r3 = curl(pair, `http://${pair.serverAddr}:8080/dropflow`, { maxTime: 3 });
+      assert.equal(r3.exit, 28);
+      const s3 = await packets();
+      assert.equal(s3.verdicts.drop_flow, 1);
+      const n3 = s3.packets - s2.packets;
+      assert.ok(n3 <= 5, `retransmissions did not reach quell (${n3} packets queued)`);
+      await sleep(200);
+      assert.doesNotMatch(http.log(), /dropflow/);
+      assert.equal(s3.loop_guard, 0);
+      t.diagnostic(`queued packets: accept-flow download ${n1}, bypass-after download ${n2}, drop-flow request ${n3}`);
+    } finally {
+      assert.equal(await q.stop('SIGTERM'), 0);
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
