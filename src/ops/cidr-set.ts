@@ -287,9 +287,10 @@ export class CidrSet {
       // (the generic parser costs ~5x more per line; 1M lines is the bench case).
       let i = lineStart;
       while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
-      let stop = end;
-      const hash = text.indexOf('#', i);
-      if (hash >= 0 && hash < stop) stop = hash;
+      // comment start within this line only (indexOf('#') would scan the rest of the file:
+      // quadratic on a list without comments)
+      let stop = i;
+      while (stop < end && text.charCodeAt(stop) !== 35 /* # */) stop++;
       while (stop > i && (text.charCodeAt(stop - 1) <= 32)) stop--;
       if (stop <= i) continue;
       let a = 0, part = 0, parts = 0, digits = 0, ok = true, j = i, len = 32;
