@@ -590,7 +590,8 @@ export class HttpParser {
     while (ee > p && isWs(b[ee - 1])) ee--;
     let ps = ee;
     while (ps > p && !isWs(b[ps - 1])) ps--;
-    const isProto = ee - ps >= 5 && b[ps] === 0x48 && b[ps + 1] === 0x54 && b[ps + 2] === 0x54 && b[ps + 3] === 0x50 && b[ps + 4] === 0x2f && ps > p;
+    // "GET  HTTP/1.1" (empty target) still has a protocol: the target is then empty (invalid)
+    const isProto = ee - ps >= 5 && b[ps] === 0x48 && b[ps + 1] === 0x54 && b[ps + 2] === 0x54 && b[ps + 3] === 0x50 && b[ps + 4] === 0x2f;
     let ue: number;
     if (isProto) {
       tx.protoOff = ps; tx.protoLen = ee - ps; m.f2Off = ps; m.f2Len = ee - ps;

@@ -87,9 +87,31 @@ export async function readFlows(file: string, maxPackets = 2_000_000): Promise<T
 
 function newDir(): TestDir { return { datagrams: [], segs: [], isn: -1, pkts: 0 }; }
 
+/**
+ * Feed a TCP flow's two in-order streams to `feed(dir, bytes)` interleaved in capture order: at each
+ * payload packet, the direction's stream is released up to that segment's end (retransmissions
+ * release nothing; a later segment filling a hole releases everything contiguous).
+ */
+export function replayTcp(f: TestFlow, feed: (dir: 0 | 1, data: Buffer) => void, maxBytes = MAX_DIR_BYTES): void {
+  const st = [tcpStreamWithBase(f.dirs[0], maxBytes), tcpStreamWithBase(f.dirs[1], maxBytes)];
+  const released = [0, 0];
+  for (const [dir, idx] of f.order) {
+    const s = st[dir];
+    const seg = f.dirs[dir].segs[idx];
+    const end = Math.min(s.data.length, ((seg.seq - s.base) | 0) + seg.data.length);
+    if (end > released[dir]) { feed(dir as 0 | 1, s.data.subarray(released[dir], end)); released[dir] = end; }
+  }
+  for (const dir of [0, 1] as const) if (st[dir].data.length > released[dir]) feed(dir, st[dir].data.subarray(released[dir]));
+}
+
 /** In-order stream of one TCP direction: from ISN+1 (or the lowest seq), first data wins, stops at the first hole. */
 export function tcpStream(D: TestDir, maxBytes = MAX_DIR_BYTES): { data: Buffer; gapAt: number } {
-  if (!D.segs.length) return { data: Buffer.alloc(0), gapAt: -1 };
+  const r = tcpStreamWithBase(D, maxBytes);
+  return { data: r.data, gapAt: r.gapAt };
+}
+
+export function tcpStreamWithBase(D: TestDir, maxBytes = MAX_DIR_BYTES): { data: Buffer; gapAt: number; base: number } {
+  if (!D.segs.length) return { data: Buffer.alloc(0), gapAt: -1, base: 0 };
   let base = D.isn >= 0 ? (D.isn + 1) >>> 0 : D.segs[0].seq;
   if (D.isn < 0) {
     // lowest seq relative to the first segment (wrap-safe within 2^31)
@@ -106,5 +128,5 @@ export function tcpStream(D: TestDir, maxBytes = MAX_DIR_BYTES): { data: Buffer;
     if (n > 0) { s.data.copy(out, have, from, from + n); have += n; }
     if (have >= out.length) break;
   }
-  return { data: out.subarray(0, have), gapAt };
+  return { data: out.subarray(0, have), gapAt, base };
 }
