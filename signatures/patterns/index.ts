@@ -20,7 +20,7 @@ import { extractAtomsFromIR, isUnboundedIR } from './atoms';
 
 export type { PatternError } from './errors';
 export type { PatternIR, Node as PatternNode } from './ir';
-export { compilePattern, matchAt, findAll, fullwordOk, patternStats, setWorkBudget, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET } from './vm';
+export { compilePattern, matchAt, findAll, findAllString, fullwordOk, patternStats, setWorkBudget, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET } from './vm';
 export type { CompiledPattern } from './vm';
 export { MultiMatcher, MULTI_MAX_TABLE_ENTRIES } from './multi';
 export type { SerializedMultiMatcher, MultiAtom } from './multi';
@@ -57,8 +57,8 @@ export function literalIR(bytes: Uint8Array, opts: { nocase: boolean; wide?: boo
 
 /**
  * The `wide` form of a regex IR (YARA: each matched byte is followed by 00). Classes are
- * interleaved with a 00 byte; assertions are kept at byte level (an approximation of YARA's
- * 2-byte-character \b, documented in docs/patterns.md).
+ * interleaved with a 00 byte; \b and \B look at 2-byte characters (a word char is [A-Za-z0-9_]
+ * followed by 00), as yara does.
  */
 export function wideIR(ir: PatternIR): PatternIR {
   const zero = setEmpty(); setAdd(zero, 0);
@@ -68,6 +68,7 @@ export function wideIR(ir: PatternIR): PatternIR {
       case 'cat': return cat(n.items.map(w));
       case 'alt': return { t: 'alt', alts: n.alts.map(w) };
       case 'rep': return { ...n, body: w(n.body) };
+      case 'assert': return n.kind === 'wordb' || n.kind === 'nwordb' ? { ...n, wide: true } : n;
       default: return n;
     }
   };

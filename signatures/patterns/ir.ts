@@ -12,7 +12,7 @@ export type Node =
   | { t: 'cat'; items: Node[] }                                // concatenation
   | { t: 'alt'; alts: Node[] }                                 // ordered alternation (first = preferred)
   | { t: 'rep'; min: number; max: number; greedy: boolean; body: Node } // max -1 = unbounded
-  | { t: 'assert'; kind: 'bol' | 'eol' | 'wordb' | 'nwordb' }  // ^ $ \b \B
+  | { t: 'assert'; kind: 'bol' | 'eol' | 'wordb' | 'nwordb'; wide?: boolean }  // ^ $ \b \B (wide: 2-byte chars)
   | { t: 'empty' };
 
 export type PatternKind = 'literal' | 'hex' | 'regex';

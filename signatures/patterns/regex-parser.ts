@@ -8,7 +8,7 @@
  *  - `{` that does not start a valid repeat is a literal `{`.
  *  - escapes: \xHH (exactly two hex digits, else "illegal escape sequence"), \n \t \r \f \a,
  *    any other escaped char is itself (e.g. \. \/ \q).
- *  - nocase folds ASCII letters after class negation (YARA checks c or altcase(c) against the class).
+ *  - nocase folds ASCII letters of a class before negation (/[^a]/i matches neither a nor A, as in yara).
  * Errors carry offset/length within `source`.
  */
 import {
@@ -113,8 +113,10 @@ export function parseRegexSource(source: string, flags: { nocase: boolean; dotal
         setAdd(set, lo);
       }
     }
+    // YARA folds case before negating: /[^a]/i matches neither a nor A.
+    set = fold(set);
     if (neg) set = setNegate(set);
-    return cls(fold(set));
+    return cls(set);
   }
 
   /** Tries to read a repeat {n} {n,} {,m} {n,m} {,} at pos; returns null if not a valid repeat (then `{` is literal). */

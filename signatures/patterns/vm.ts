@@ -16,7 +16,10 @@ export const DEFAULT_WORK_BUDGET = 2_000_000;
 
 // Opcodes (3 int32 per instruction: op, a, b).
 const OP_BYTE = 0, OP_CLASS = 1, OP_ANY = 2, OP_SPLIT = 3, OP_JMP = 4, OP_BOL = 5, OP_EOL = 6,
-  OP_WORDB = 7, OP_NWORDB = 8, OP_MATCH = 9;
+  OP_WORDB = 7, OP_NWORDB = 8, OP_MATCH = 9, OP_LOOP = 10;
+// OP_LOOP a b: a SPLIT (a preferred) at the head of a `*`/`+`/`{n,}` loop; code[o+2]... see addThread:
+// the exit edge is stored in the 'b' slot for greedy loops and in the 'a' slot for lazy ones, so the
+// exit is the operand that is not pc+1.
 
 // header slots
 const H_KIND = 0, H_NOCASE = 1, H_MAXLEN = 2, H_NINSTR = 3, H_NULLABLE = 4, H_LITLEN = 5;
@@ -119,7 +122,7 @@ export function compilePattern(ir: PatternIR): CompiledPattern {
         return;
       }
       case 'assert': {
-        emit(n.kind === 'bol' ? OP_BOL : n.kind === 'eol' ? OP_EOL : n.kind === 'wordb' ? OP_WORDB : OP_NWORDB);
+        emit(n.kind === 'bol' ? OP_BOL : n.kind === 'eol' ? OP_EOL : n.kind === 'wordb' ? OP_WORDB : OP_NWORDB, n.wide ? 1 : 0);
         return;
       }
       case 'cat': for (const it of n.items) gen(it); return;
@@ -142,7 +145,7 @@ export function compilePattern(ir: PatternIR): CompiledPattern {
         for (let i = 0; i < n.min; i++) gen(n.body);
         if (n.max < 0) {
           // L: SPLIT body, out (greedy) | SPLIT out, body (lazy); body; JMP L
-          const sp = emit(OP_SPLIT, 0, 0);
+          const sp = emit(OP_LOOP, 0, 0);
           const bodyPc = pcNow();
           gen(n.body);
           emit(OP_JMP, sp);
@@ -211,19 +214,30 @@ function addThread(code: Int32Array, list: Int32Array, n: number, pc0: number, b
   const g = genId;
   while (sp > 0) {
     const pc = stack[--sp];
-    if (mark[pc] === g) continue;
+    if (mark[pc] === g) {
+      // Perl/YARA rule for empty iterations: coming back to a loop head at the same position means
+      // the iteration matched nothing; the loop then exits (instead of the thread dying).
+      const o = pc * 3;
+      if (code[o] === OP_LOOP) stack[sp++] = code[o + 1] === pc + 1 ? code[o + 2] : code[o + 1];
+      continue;
+    }
     mark[pc] = g;
     callSteps++;
     const o = pc * 3;
     switch (code[o]) {
       case OP_JMP: stack[sp++] = code[o + 1]; break;
-      case OP_SPLIT: stack[sp++] = code[o + 2]; stack[sp++] = code[o + 1]; break;
+      case OP_SPLIT: case OP_LOOP: stack[sp++] = code[o + 2]; stack[sp++] = code[o + 1]; break;
       case OP_BOL: if (pos === dataStart) stack[sp++] = pc + 1; break;
       case OP_EOL: if (pos === dataEnd) stack[sp++] = pc + 1; break;
       case OP_WORDB: case OP_NWORDB: {
-        const before = pos > dataStart ? WORDCH[buf[pos - 1]] : 0;
-        const after = pos < dataEnd ? WORDCH[buf[pos]] : 0;
-        if ((before !== after) === (code[o] === OP_WORDB)) stack[sp++] = pc + 1;
+        // yara 4.2: at either edge of the data \b always holds and \B never does (measured:
+        // /\b / and / \b/ both match " "); inside, word chars are [A-Za-z0-9_]; in wide strings a
+        // character is 2 bytes and is a word char only if its second byte is 00.
+        let boundary: boolean;
+        if (code[o + 1] === 0) boundary = pos === dataStart || pos === dataEnd || WORDCH[buf[pos - 1]] !== WORDCH[buf[pos]];
+        else boundary = pos - 2 < dataStart || pos + 2 > dataEnd
+          || (WORDCH[buf[pos - 2]] === 1 && buf[pos - 1] === 0) !== (WORDCH[buf[pos]] === 1 && buf[pos + 1] === 0);
+        if (boundary === (code[o] === OP_WORDB)) stack[sp++] = pc + 1;
         break;
       }
       default: list[n++] = pc;
@@ -349,4 +363,42 @@ export function fullwordOk(buf: Uint8Array, dataStart: number, dataEnd: number, 
   if (off - 1 >= dataStart && alnum(buf[off - 1])) return false;
   if (off + len < dataEnd && alnum(buf[off + len])) return false;
   return true;
+}
+
+let varA = new Int32Array(64);
+let varW = new Int32Array(64);
+
+/**
+ * Matches of one YARA string with its `ascii`/`wide` forms and `fullword`, merged as YARA 4.2 does:
+ * at each offset the ascii form is tried first and the wide form only if the ascii form does not
+ * match there at all; fullword is checked afterwards on the chosen form (so an ascii match that fails
+ * fullword hides a wide match at the same offset, as in yara). Pass null for an absent form.
+ * onMatch(offset, length) in increasing offset order.
+ */
+export function findAllString(ascii: CompiledPattern | null, wide: CompiledPattern | null, fullword: boolean,
+  buf: Uint8Array, start: number, end: number, onMatch: (off: number, len: number) => void): void {
+  let na = 0, nw = 0;
+  if (ascii) findAll(ascii, buf, start, end, (o, l) => {
+    if (na + 2 > varA.length) { const t = new Int32Array(varA.length * 2); t.set(varA); varA = t; }
+    varA[na++] = o; varA[na++] = l;
+  });
+  if (wide) findAll(wide, buf, start, end, (o, l) => {
+    if (nw + 2 > varW.length) { const t = new Int32Array(varW.length * 2); t.set(varW); varW = t; }
+    varW[nw++] = o; varW[nw++] = l;
+  });
+  let i = 0, j = 0;
+  // Text strings (literal kind): yara applies fullword to each form before falling back to the wide
+  // form; regexes: the ascii form wins if it matches, fullword is checked after.
+  const perForm = ascii !== null && ascii.header[H_KIND] === KIND_LITERAL;
+  while (i < na || j < nw) {
+    const oa = i < na ? varA[i] : 0x7fffffff, ow = j < nw ? varW[j] : 0x7fffffff;
+    if (oa <= ow) {
+      if (!fullword || fullwordOk(buf, start, end, oa, varA[i + 1], false)) onMatch(oa, varA[i + 1]);
+      else if (perForm && ow === oa && fullwordOk(buf, start, end, ow, varW[j + 1], true)) onMatch(ow, varW[j + 1]);
+      i += 2; if (ow === oa) j += 2;
+    } else {
+      if (!fullword || fullwordOk(buf, start, end, ow, varW[j + 1], true)) onMatch(ow, varW[j + 1]);
+      j += 2;
+    }
+  }
 }
