@@ -28,6 +28,7 @@ export interface RunOptions {
   maxBatch: number;
   maxlen: number;
   copyRange: number;
+  rcvbuf: number;
   gso: boolean;
   conntrack: boolean;
   markShift: number;
@@ -103,7 +104,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   const states: WorkerState[] = perWorker.map((queues, index) => {
     const init: WorkerInit = {
       index, queues,
-      nfq: { maxBatch: opts.maxBatch, maxlen: opts.maxlen, copyRange: opts.copyRange, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
+      nfq: { maxBatch: opts.maxBatch, maxlen: opts.maxlen, copyRange: opts.copyRange, rcvbuf: opts.rcvbuf, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
       engine: { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions: opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {} },
       failOpen: opts.failOpen,
       statsEveryMs: Math.min(1000, opts.statsIntervalMs),

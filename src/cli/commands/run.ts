@@ -7,7 +7,7 @@ import { UsageError } from '../../errors';
 import { parseQueues, runInline, RunOptions } from '../../inline/run';
 import { RulesError } from '../../inline/engine-host';
 import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
-import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE } from '../../io/nfqueue';
+import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
 
 const usage = `usage: quell run --queues 0:3 [--rules FILE] [--workers N] [--fail-open | --fail-closed] [--eve FILE] [options]
 
@@ -27,6 +27,7 @@ options:
   --max-batch N         packets per receive batch (default ${DEFAULT_MAX_BATCH})
   --queue-maxlen N      kernel queue length per queue (default ${DEFAULT_MAXLEN})
   --copy-range N        bytes of each packet copied to quell (default ${DEFAULT_COPY_RANGE} = whole packet)
+  --rcvbuf BYTES        netlink receive buffer per queue (default ${DEFAULT_RCVBUF}; size it >= maxlen x ~1 KiB)
   --no-gso              do not ask for GSO super-packets (the kernel then segments them: slower)
   --conntrack           ask for conntrack info (NFQA_CFG_F_CONNTRACK; needs nf_conntrack_netlink)
   --mark-shift N        position of quell's mark bits (default ${DEFAULT_MARK_SHIFT}); must match quell iptables
@@ -43,7 +44,7 @@ export const command: Command = {
   async run(argv: string[]): Promise<number> {
     const p = parseArgs(argv, {
       values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
-        '--queue-maxlen', '--copy-range', '--mark-shift', '--engine-module'],
+        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module'],
       bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack'],
     });
     if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
@@ -60,6 +61,7 @@ export const command: Command = {
       maxBatch: flagInt(p, '--max-batch', DEFAULT_MAX_BATCH, 1, 1024),
       maxlen: flagInt(p, '--queue-maxlen', DEFAULT_MAXLEN, 1, 1 << 20),
       copyRange: flagInt(p, '--copy-range', DEFAULT_COPY_RANGE, 0, 0xffff),
+      rcvbuf: flagInt(p, '--rcvbuf', DEFAULT_RCVBUF, 65536, 2 ** 31 - 1),
       gso: !flagBool(p, '--no-gso'),
       conntrack: flagBool(p, '--conntrack'),
       markShift: flagInt(p, '--mark-shift', DEFAULT_MARK_SHIFT, 0, 29),
