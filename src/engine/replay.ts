@@ -89,6 +89,13 @@ export async function runReplay(file: string, opts: ReplayOptions): Promise<Repl
   } finally {
     await reader.close();
   }
+  // counters keyed by name (decode events) appear in first-seen order per worker: sort them so
+  // the stats record is identical whatever N
+  const dec = res.stats.decoder as Record<string, unknown> | undefined;
+  if (dec && dec.event && typeof dec.event === 'object') {
+    const ev = dec.event as Record<string, number>;
+    dec.event = Object.fromEntries(Object.keys(ev).sort().map((k) => [k, ev[k]]));
+  }
   return res;
 }
 
