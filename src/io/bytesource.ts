@@ -67,10 +67,16 @@ export class StreamByteSource implements ByteSource {
     return n;
   }
 
+  /**
+   * Stop reading. An iterator left open would keep stdin referenced (the process would wait for
+   * its end), so an unfinished iterator is returned, which destroys the stream: nothing else can
+   * read the rest of a stream we consumed part of anyway.
+   */
   async close(): Promise<void> {
+    const it = this.iter;
     this.iter = null;
     this.cur = null;
+    if (it !== null && typeof it.return === 'function') await it.return();
     if (this.destroyOnClose) this.stream.destroy();
-    else this.stream.pause();
   }
 }

@@ -142,12 +142,15 @@ export abstract class ChunkedReader implements CaptureReader {
       }
       if (this.pos + this.need <= this.buf.length && this.end < this.buf.length) {
         // Fits behind what we have: append (views of this batch stay valid).
-        await this.fill(this.buf.length - this.end);
+        if (!(await this.fill(this.buf.length - this.end))) {
+          if (count > 0) return this.emit(count);
+          throw this.failure;
+        }
         continue;
       }
       if (count > 0) return this.emit(count);
       this.compact(this.need);
-      await this.fill(this.buf.length - this.end);
+      if (!(await this.fill(this.buf.length - this.end))) throw this.failure;
     }
   }
 
@@ -179,18 +182,22 @@ export abstract class ChunkedReader implements CaptureReader {
     this.end = keep;
   }
 
-  /** One read of up to `room` bytes into the tail; sets eof when the source is exhausted. */
-  private async fill(room: number): Promise<void> {
-    if (room <= 0) return;
+  /**
+   * One read of up to `room` bytes into the tail; sets eof when the source is exhausted.
+   * False (and `failure` set) when the read failed: the caller still delivers parsed packets.
+   */
+  private async fill(room: number): Promise<boolean> {
+    if (room <= 0) return true;
     let n: number;
     try {
       n = await this.src.read(this.buf, this.end, room);
     } catch (e) {
       this.failure = new CaptureError(E_CAPTURE_READ, this.file, this.base + this.end, `read failed: ${(e as Error).message}`);
-      throw this.failure;
+      return false;
     }
     if (n === 0) this.eof = true;
     this.end += n;
+    return true;
   }
 
   complete(_batch: PacketBatch): void { /* nothing held: see the lifetime contract above */ }

@@ -209,3 +209,21 @@ test('an error is sticky: next() keeps rejecting with the same error', async () 
   await assert.rejects(r.next(1), (e) => e === first);
   await r.close();
 });
+
+test('a read error mid-stream: good packets first, then QUELL_E_CAPTURE_READ', async () => {
+  const { buf } = samples()[0];
+  const { starts, packetsBefore } = recordBoundaries(buf);
+  const k = Math.min(4, starts.length - 1);
+  let sent = false;
+  const stream = new Readable({
+    read() {
+      if (!sent) { sent = true; this.push(buf.subarray(0, starts[k])); }
+      else this.destroy(new Error('simulated EIO'));
+    },
+  });
+  const res = await readAll('-', { stdin: stream, max: 1000 });
+  assert.equal(res.packets.length, packetsBefore[k]);
+  assert.equal(res.error?.code, 'QUELL_E_CAPTURE_READ');
+  assert.match(res.error!.message, /simulated EIO/);
+  assert.equal(res.error?.offset, starts[k]);
+});
