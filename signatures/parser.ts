@@ -130,6 +130,7 @@ export function parseSource(src: string, file: string, diags: DiagnosticBag, res
         t.text === '/' ? 'integer division is written `\\`; a regular expression is `/.../`' : undefined);
     } else toks.push(t);
   }
+  const lexErr = all.filter((t) => t.type === 'error').map((t) => t.offset);
   const items: N[] = [];
   let i = 0;
   while (i < toks.length) {
@@ -164,7 +165,11 @@ export function parseSource(src: string, file: string, diags: DiagnosticBag, res
       i = start + 1;
       while (i < toks.length && !TOP_STARTERS.has(toks[i].type)) i++;
     }
-    const node = parseItem(toks.slice(start, i), file, diags, results);
+    const itemToks = toks.slice(start, i);
+    const from = itemToks[0].offset, to = itemToks[itemToks.length - 1].offset;
+    // an item with a bad character was already reported (E001): do not add a follow-on syntax error
+    if (lexErr.some((o) => o >= from && o <= to)) continue;
+    const node = parseItem(itemToks, file, diags, results);
     if (node) items.push(node);
   }
   return items;

@@ -488,7 +488,6 @@ export class Matcher {
             }
             sp = savedSp;
           }
-          if (isList) sp = itemsAt;
           st[sp++] = bad ? 0 : this.quant(kind, q, c, total);
           pc = bodyStart + bodyLen; break;
         }

@@ -17,4 +17,8 @@ export const COMMANDS: Record<string, () => Command> = {
   iptables: () => require('./commands/iptables').command,
   // ctl: control a running quell through its API: sets, bans, rules, reload, stats (issue 6)
   ctl: () => require('./commands/ctl').command,
+  // check: compile signature files, rustc-style diagnostics, --list-keywords (issue 4)
+  check: () => require('./commands/check').command,
+  // scan: match rules against files like the yara program (issue 4)
+  scan: () => require('./commands/scan').command,
 };
