@@ -81,6 +81,7 @@ export class OpsHandler implements ControlHandler {
     const s = this.set(name);
     const p = this.prefix(addr);
     const r = s.removeEntry(p);
+    if (r.file > 0) this.sets.changed(); // file networks changed: workers need a new snapshot
     return { set: name, addr: formatPrefix(p), removed: r.dynamic || r.file > 0 };
   }
   reloadSets() { return this.sets.reloadAll(); }

@@ -50,35 +50,119 @@ export interface BanCounters {
   added: number; renewed: number; removed: number; expired: number; full: number;
 }
 
+/** Header words (Int32Array at byte 0 of the table's buffer). */
+const H_SEQ = 0, H_USED = 1, H_TOMBS = 2, H_CAP = 3, H_WORDS = 8;
+const LENS_WORDS = 33 + 129; // live entries per prefix length: IPv4 0..32, then IPv6 0..128
+/** Reader retries when a write overlaps a lookup (seqlock); after that the lookup says "not banned". */
+export const SEQLOCK_TRIES = 8;
+
+/** Views over one table buffer (ArrayBuffer, or SharedArrayBuffer for cross-thread readers). */
+class Store {
+  readonly hdr: Int32Array;
+  readonly lens: Uint32Array;
+  readonly keys: Uint32Array;
+  readonly exp: Float64Array;
+  readonly state: Uint8Array;
+  constructor(readonly buf: ArrayBuffer | SharedArrayBuffer, readonly cap: number) {
+    let o = 0;
+    this.hdr = new Int32Array(buf, o, H_WORDS); o += H_WORDS * 4;
+    this.lens = new Uint32Array(buf, o, LENS_WORDS); o += LENS_WORDS * 4;
+    o = (o + 7) & ~7;
+    this.exp = new Float64Array(buf, o, cap); o += cap * 8;
+    this.keys = new Uint32Array(buf, o, cap * KW); o += cap * KW * 4;
+    this.state = new Uint8Array(buf, o, cap);
+  }
+  static bytes(cap: number): number { return ((H_WORDS * 4 + LENS_WORDS * 4 + 7) & ~7) + cap * 8 + cap * KW * 4 + cap; }
+  static alloc(cap: number, shared: boolean): Store {
+    const n = Store.bytes(cap);
+    const st = new Store(shared ? new SharedArrayBuffer(n) : new ArrayBuffer(n), cap);
+    st.hdr[H_CAP] = cap;
+    return st;
+  }
+}
+
+function presentLists(lens: Uint32Array): [Int32Array<ArrayBuffer>, Int32Array<ArrayBuffer>] {
+  const p4: number[] = [], p6: number[] = [];
+  for (let l = 32; l >= 0; l--) if (lens[l]) p4.push(l);
+  for (let l = 128; l >= 0; l--) if (lens[33 + l]) p6.push(l);
+  return [Int32Array.from(p4), Int32Array.from(p6)];
+}
+
+function findIn(st: Store, k0: number, k1: number, k2: number, k3: number, k4: number): number {
+  const cap = st.cap, mask = cap - 1, state = st.state, k = st.keys;
+  let i = hashKey(k0, k1, k2, k3, k4) & mask;
+  for (let probes = 0; probes < cap; probes++) {
+    const sv = state[i];
+    if (sv === EMPTY) return -1;
+    if (sv === USED) {
+      const o = i * KW;
+      if (k[o] === k0 && k[o + 1] === k1 && k[o + 2] === k2 && k[o + 3] === k3 && k[o + 4] === k4) return i;
+    }
+    i = (i + 1) & mask;
+  }
+  return -1;
+}
+
+/** Mask 16 address bytes at buf[off] to `len` bits into w (4 words). */
+function maskBytes6(buf: Uint8Array, off: number, len: number, w: Uint32Array): void {
+  for (let q = 0; q < 4; q++) {
+    const o = off + 4 * q;
+    const v = ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
+    const keep = len - 32 * q;
+    w[q] = keep >= 32 ? v : keep <= 0 ? 0 : (v & ~(0xffffffff >>> keep)) >>> 0;
+  }
+}
+
+export interface BanTableOptions {
+  /** Initial slots (grows unless shared). */
+  initialCap?: number;
+  /** Live entries bound (named limit: MAX_BANS). */
+  maxEntries?: number;
+  /**
+   * Put the table in a SharedArrayBuffer so worker threads can read it (BanReader) while this
+   * thread writes: capacity is then fixed at 2 x maxEntries slots (allocated up front).
+   */
+  shared?: boolean;
+}
+
+/**
+ * The writer side of a ban table (one thread: the main thread inline). Also usable alone
+ * (offline replay, tests). Cross-thread readers use `BanReader` over `buffer`.
+ *
+ * Concurrency (shared mode): a seqlock. Every change increments H_SEQ to odd, writes, then to
+ * even (Atomics); a reader retries a lookup that overlapped a write (SEQLOCK_TRIES). Writes are
+ * rare (API calls, ban actions), lookups are per packet: readers never write.
+ */
 export class BanTable {
-  private cap: number;
-  private keys: Uint32Array;
-  private exp: Float64Array;
-  private state: Uint8Array;
-  private used = 0;
-  private tombs = 0;
-  /** live entries per prefix length (index len, 0..128) per family */
-  private lens4 = new Uint32Array(33);
-  private lens6 = new Uint32Array(129);
-  /** prefix lengths present, longest first (rebuilt on change; small) */
-  private present4 = new Int32Array(0);
-  private present6 = new Int32Array(0);
+  private st: Store;
+  readonly shared: boolean;
+  readonly maxEntries: number;
+  private present4: Int32Array<ArrayBuffer> = new Int32Array(0);
+  private present6: Int32Array<ArrayBuffer> = new Int32Array(0);
   private sweepPos = 0;
   readonly counters: BanCounters = { added: 0, renewed: 0, removed: 0, expired: 0, full: 0 };
   /** Called after every change (add/remove/expire); BanStore hooks its debounced write here. */
   onChange: (() => void) | null = null;
   private scratch = new Uint32Array(4);
 
-  constructor(initialCap = 1024, readonly maxEntries = MAX_BANS) {
-    let c = 16; while (c < initialCap) c <<= 1;
-    this.cap = c;
-    this.keys = new Uint32Array(c * KW);
-    this.exp = new Float64Array(c);
-    this.state = new Uint8Array(c);
+  constructor(initialCapOrOpts: number | BanTableOptions = 1024, maxEntries = MAX_BANS) {
+    const o: BanTableOptions = typeof initialCapOrOpts === 'number' ? { initialCap: initialCapOrOpts, maxEntries } : initialCapOrOpts;
+    this.maxEntries = o.maxEntries ?? MAX_BANS;
+    this.shared = o.shared === true;
+    let c = 16;
+    const want = this.shared ? this.maxEntries * 2 : (o.initialCap ?? 1024);
+    while (c < want) c <<= 1;
+    this.st = Store.alloc(c, this.shared);
   }
 
+  /** The table's buffer: post it to worker threads and wrap it with `new BanReader(buffer)`. */
+  get buffer(): ArrayBuffer | SharedArrayBuffer { return this.st.buf; }
   /** Live-or-not-yet-swept entries. */
-  get size(): number { return this.used; }
+  get size(): number { return this.st.hdr[H_USED]; }
+  private get cap(): number { return this.st.cap; }
+
+  private begin(): void { if (this.shared) Atomics.add(this.st.hdr, H_SEQ, 1); }
+  private end(): void { if (this.shared) Atomics.add(this.st.hdr, H_SEQ, 1); }
 
   /**
    * Add or renew. `expiresAt` in ms (same clock as lookups); Infinity = until removed.
@@ -86,20 +170,27 @@ export class BanTable {
    */
   add(p: Prefix, expiresAt: number): boolean {
     const k4 = (p.family === 6 ? 256 : 0) | p.len;
-    const i = this.find(p.words[0], p.words[1], p.words[2], p.words[3], k4);
+    const i = findIn(this.st, p.words[0], p.words[1], p.words[2], p.words[3], k4);
     if (i >= 0) {
-      if (expiresAt > this.exp[i]) this.exp[i] = expiresAt;
+      if (expiresAt > this.st.exp[i]) { this.begin(); this.st.exp[i] = expiresAt; this.end(); }
       this.counters.renewed++;
       this.onChange?.();
       return true;
     }
-    if (this.used >= this.maxEntries) { this.counters.full++; return false; }
-    if ((this.used + this.tombs + 1) * 2 > this.cap) this.resize(this.used + 1 > this.cap / 4 ? this.cap * 2 : this.cap);
+    if (this.size >= this.maxEntries) { this.counters.full++; return false; }
+    this.begin();
+    const h = this.st.hdr;
+    if ((h[H_USED] + h[H_TOMBS] + 1) * 2 > this.cap) {
+      if (this.shared) this.rehash(this.cap);
+      else this.rehash(h[H_USED] + 1 > this.cap / 4 ? this.cap * 2 : this.cap);
+    }
     const s = this.insertSlot(p.words[0], p.words[1], p.words[2], p.words[3], k4);
-    this.exp[s] = expiresAt;
-    this.used++;
-    this.lensFor(p.family)[p.len]++;
-    if (this.lensFor(p.family)[p.len] === 1) this.rebuildPresent();
+    this.st.exp[s] = expiresAt;
+    this.st.hdr[H_USED]++;
+    const li = (p.family === 6 ? 33 : 0) + p.len;
+    this.st.lens[li]++;
+    if (this.st.lens[li] === 1) [this.present4, this.present6] = presentLists(this.st.lens);
+    this.end();
     this.counters.added++;
     this.onChange?.();
     return true;
@@ -108,7 +199,7 @@ export class BanTable {
   /** Remove an entry exactly (family, network, length). Returns whether it was present. */
   remove(p: Prefix): boolean {
     const k4 = (p.family === 6 ? 256 : 0) | p.len;
-    const i = this.find(p.words[0], p.words[1], p.words[2], p.words[3], k4);
+    const i = findIn(this.st, p.words[0], p.words[1], p.words[2], p.words[3], k4);
     if (i < 0) return false;
     this.kill(i);
     this.counters.removed++;
@@ -119,10 +210,10 @@ export class BanTable {
   /** Expiry of an exact entry, or -1 when absent/expired at `now`. */
   expiryOf(p: Prefix, now: number): number {
     const k4 = (p.family === 6 ? 256 : 0) | p.len;
-    const i = this.find(p.words[0], p.words[1], p.words[2], p.words[3], k4);
+    const i = findIn(this.st, p.words[0], p.words[1], p.words[2], p.words[3], k4);
     if (i < 0) return -1;
-    if (this.exp[i] <= now) { this.expire(i); return -1; }
-    return this.exp[i];
+    if (this.st.exp[i] <= now) { this.expire(i); return -1; }
+    return this.st.exp[i];
   }
 
   /** Is IPv4 address `a` (u32 host order) banned at `now`? No allocation. */
@@ -130,10 +221,9 @@ export class BanTable {
     const pl = this.present4;
     for (let j = 0; j < pl.length; j++) {
       const len = pl[j];
-      const m = mask4(a, len);
-      const i = this.find(m, 0, 0, 0, len);
+      const i = findIn(this.st, mask4(a, len), 0, 0, 0, len);
       if (i >= 0) {
-        if (this.exp[i] > now) return true;
+        if (this.st.exp[i] > now) return true;
         this.expire(i);
       }
     }
@@ -147,15 +237,10 @@ export class BanTable {
     const w = this.scratch;
     for (let j = 0; j < pl.length; j++) {
       const len = pl[j];
-      for (let q = 0; q < 4; q++) {
-        const o = off + 4 * q;
-        const v = ((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0;
-        const keep = len - 32 * q;
-        w[q] = keep >= 32 ? v : keep <= 0 ? 0 : (v & ~(0xffffffff >>> keep)) >>> 0;
-      }
-      const i = this.find(w[0], w[1], w[2], w[3], 256 | len);
+      maskBytes6(buf, off, len, w);
+      const i = findIn(this.st, w[0], w[1], w[2], w[3], 256 | len);
       if (i >= 0) {
-        if (this.exp[i] > now) return true;
+        if (this.st.exp[i] > now) return true;
         this.expire(i);
       }
     }
@@ -176,7 +261,7 @@ export class BanTable {
     for (let k = 0; k < SWEEP_BATCH && k < this.cap; k++) {
       const i = this.sweepPos;
       this.sweepPos = (this.sweepPos + 1) & (this.cap - 1);
-      if (this.state[i] === USED && this.exp[i] <= now) { this.expire(i); n++; }
+      if (this.st.state[i] === USED && this.st.exp[i] <= now) { this.expire(i); n++; }
     }
     return n;
   }
@@ -184,71 +269,118 @@ export class BanTable {
   /** Live entries at `now` (for listing and persistence). */
   entries(now: number, limit = Infinity): BanEntry[] {
     const out: BanEntry[] = [];
+    const st = this.st;
     for (let i = 0; i < this.cap && out.length < limit; i++) {
-      if (this.state[i] !== USED || this.exp[i] <= now) continue;
+      if (st.state[i] !== USED || st.exp[i] <= now) continue;
       const o = i * KW;
-      const fam = (this.keys[o + 4] & 256) ? 6 : 4;
-      out.push({ addr: formatPrefix({ family: fam, words: this.keys.subarray(o, o + 4), len: this.keys[o + 4] & 255 }), expiresAt: this.exp[i] });
+      const fam = (st.keys[o + 4] & 256) ? 6 : 4;
+      out.push({ addr: formatPrefix({ family: fam, words: st.keys.subarray(o, o + 4), len: st.keys[o + 4] & 255 }), expiresAt: st.exp[i] });
     }
     return out;
   }
 
   // ---- internals
-  private lensFor(f: 4 | 6): Uint32Array { return f === 4 ? this.lens4 : this.lens6; }
-  private rebuildPresent(): void {
-    const p4: number[] = [], p6: number[] = [];
-    for (let l = 32; l >= 0; l--) if (this.lens4[l]) p4.push(l);
-    for (let l = 128; l >= 0; l--) if (this.lens6[l]) p6.push(l);
-    this.present4 = Int32Array.from(p4);
-    this.present6 = Int32Array.from(p6);
-  }
   private expire(i: number): void { this.kill(i); this.counters.expired++; this.onChange?.(); }
   private kill(i: number): void {
-    const k4 = this.keys[i * KW + 4];
-    const lens = (k4 & 256) ? this.lens6 : this.lens4;
-    const len = k4 & 255;
-    this.state[i] = TOMB; this.used--; this.tombs++;
-    lens[len]--;
-    if (lens[len] === 0) this.rebuildPresent();
-  }
-  private find(k0: number, k1: number, k2: number, k3: number, k4: number): number {
-    const mask = this.cap - 1;
-    let i = hashKey(k0, k1, k2, k3, k4) & mask;
-    for (let probes = 0; probes < this.cap; probes++) {
-      const s = this.state[i];
-      if (s === EMPTY) return -1;
-      if (s === USED) {
-        const o = i * KW, k = this.keys;
-        if (k[o] === k0 && k[o + 1] === k1 && k[o + 2] === k2 && k[o + 3] === k3 && k[o + 4] === k4) return i;
-      }
-      i = (i + 1) & mask;
-    }
-    return -1;
+    const st = this.st;
+    const k4 = st.keys[i * KW + 4];
+    const li = ((k4 & 256) ? 33 : 0) + (k4 & 255);
+    this.begin();
+    st.state[i] = TOMB; st.hdr[H_USED]--; st.hdr[H_TOMBS]++;
+    st.lens[li]--;
+    if (st.lens[li] === 0) [this.present4, this.present6] = presentLists(st.lens);
+    this.end();
   }
   private insertSlot(k0: number, k1: number, k2: number, k3: number, k4: number): number {
-    const mask = this.cap - 1;
+    const st = this.st, mask = this.cap - 1;
     let i = hashKey(k0, k1, k2, k3, k4) & mask;
-    while (this.state[i] === USED) i = (i + 1) & mask;
-    if (this.state[i] === TOMB) this.tombs--;
-    this.state[i] = USED;
+    while (st.state[i] === USED) i = (i + 1) & mask;
+    if (st.state[i] === TOMB) st.hdr[H_TOMBS]--;
     const o = i * KW;
-    this.keys[o] = k0; this.keys[o + 1] = k1; this.keys[o + 2] = k2; this.keys[o + 3] = k3; this.keys[o + 4] = k4;
+    st.keys[o] = k0; st.keys[o + 1] = k1; st.keys[o + 2] = k2; st.keys[o + 3] = k3; st.keys[o + 4] = k4;
+    st.state[i] = USED;
     return i;
   }
-  private resize(newCap: number): void {
-    const ok = this.keys, oe = this.exp, os = this.state, oc = this.cap;
-    this.cap = newCap;
-    this.keys = new Uint32Array(newCap * KW);
-    this.exp = new Float64Array(newCap);
-    this.state = new Uint8Array(newCap);
-    this.tombs = 0;
-    this.sweepPos = 0;
-    for (let i = 0; i < oc; i++) {
-      if (os[i] !== USED) continue;
-      const o = i * KW;
-      const s = this.insertSlot(ok[o], ok[o + 1], ok[o + 2], ok[o + 3], ok[o + 4]);
-      this.exp[s] = oe[i];
+  /** Rebuild without tombstones (in place when shared: inside the caller's seqlock write). */
+  private rehash(newCap: number): void {
+    const old = this.st;
+    const live: number[] = [];
+    for (let i = 0; i < old.cap; i++) if (old.state[i] === USED) live.push(i);
+    const keys = new Uint32Array(live.length * KW), exp = new Float64Array(live.length);
+    live.forEach((i, j) => { keys.set(old.keys.subarray(i * KW, i * KW + KW), j * KW); exp[j] = old.exp[i]; });
+    if (this.shared) {
+      old.state.fill(EMPTY);
+      old.hdr[H_TOMBS] = 0;
+    } else {
+      const st = Store.alloc(newCap, false);
+      st.lens.set(old.lens);
+      st.hdr[H_USED] = old.hdr[H_USED];
+      this.st = st;
     }
+    this.sweepPos = 0;
+    for (let j = 0; j < live.length; j++) {
+      const o = j * KW;
+      const s = this.insertSlot(keys[o], keys[o + 1], keys[o + 2], keys[o + 3], keys[o + 4]);
+      this.st.exp[s] = exp[j];
+    }
+  }
+}
+
+/**
+ * Read-only view of a shared BanTable in another thread (an inline worker). Lookups follow the
+ * seqlock and never write (expired entries read as absent; the owner sweeps them).
+ */
+export class BanReader {
+  private readonly st: Store;
+  private seenSeq = -1;
+  private present4: Int32Array<ArrayBuffer> = new Int32Array(0);
+  private present6: Int32Array<ArrayBuffer> = new Int32Array(0);
+  private scratch = new Uint32Array(4);
+  /** Lookups that gave up after SEQLOCK_TRIES overlapping writes (answered "not banned"). */
+  contended = 0;
+  constructor(buffer: SharedArrayBuffer | ArrayBuffer) {
+    const cap = new Int32Array(buffer, 0, H_WORDS)[H_CAP];
+    this.st = new Store(buffer, cap);
+  }
+  get size(): number { return this.st.hdr[H_USED]; }
+
+  has4(a: number, now: number): boolean {
+    const hdr = this.st.hdr;
+    for (let t = 0; t < SEQLOCK_TRIES; t++) {
+      const s1 = Atomics.load(hdr, H_SEQ);
+      if (s1 & 1) continue;
+      if (s1 !== this.seenSeq) { [this.present4, this.present6] = presentLists(this.st.lens); this.seenSeq = s1; }
+      let hit = false;
+      const pl = this.present4;
+      for (let j = 0; j < pl.length && !hit; j++) {
+        const len = pl[j];
+        const i = findIn(this.st, mask4(a, len), 0, 0, 0, len);
+        if (i >= 0 && this.st.exp[i] > now) hit = true;
+      }
+      if (Atomics.load(hdr, H_SEQ) === s1) return hit;
+    }
+    this.contended++;
+    return false;
+  }
+
+  has6(buf: Uint8Array, off: number, now: number): boolean {
+    const hdr = this.st.hdr;
+    for (let t = 0; t < SEQLOCK_TRIES; t++) {
+      const s1 = Atomics.load(hdr, H_SEQ);
+      if (s1 & 1) continue;
+      if (s1 !== this.seenSeq) { [this.present4, this.present6] = presentLists(this.st.lens); this.seenSeq = s1; }
+      let hit = false;
+      const pl = this.present6, w = this.scratch;
+      for (let j = 0; j < pl.length && !hit; j++) {
+        const len = pl[j];
+        maskBytes6(buf, off, len, w);
+        const i = findIn(this.st, w[0], w[1], w[2], w[3], 256 | len);
+        if (i >= 0 && this.st.exp[i] > now) hit = true;
+      }
+      if (Atomics.load(hdr, H_SEQ) === s1) return hit;
+    }
+    this.contended++;
+    return false;
   }
 }
 

@@ -36,7 +36,7 @@ const SLOT_COVERED = -1;
 
 /** A 4-bit-stride trie for one address family. */
 class StrideTrie {
-  table: Int32Array;
+  table: Int32Array<ArrayBufferLike>;
   nodes = 1; // node 0 is the root
   all = false; // a /0 is present
   constructor(initialNodes = 64) { this.table = new Int32Array(initialNodes * 16); }
@@ -121,6 +121,33 @@ class StrideTrie {
   }
 
   bytes(): number { return this.nodes * 16 * 4; }
+
+  /** A trie over an existing table (read-only use: snapshots in workers). */
+  static over(table: Int32Array, all: boolean): StrideTrie {
+    const t = new StrideTrie(1);
+    t.table = table;
+    t.nodes = table.length / 16;
+    t.all = all;
+    return t;
+  }
+}
+
+/** Structured-cloneable, shared, read-only tries of a CidrSet (see CidrSet.snapshot()). */
+export interface CidrSnapshot { t4: Int32Array; all4: boolean; t6: Int32Array; all6: boolean; size: number }
+
+/** Read-only lookups over a CidrSnapshot, in any thread. Same cost and contract as CidrSet.contains. */
+export class CidrReader {
+  private readonly t4: StrideTrie;
+  private readonly t6: StrideTrie;
+  readonly size: number;
+  constructor(s: CidrSnapshot) {
+    this.t4 = StrideTrie.over(s.t4, s.all4);
+    this.t6 = StrideTrie.over(s.t6, s.all6);
+    this.size = s.size;
+  }
+  contains(a: number): boolean { return this.t4.has4(a); }
+  contains6(buf: Uint8Array, off: number): boolean { return this.t6.has6(buf, off); }
+  containsWords(family: 4 | 6, w: ArrayLike<number>): boolean { return family === 4 ? this.t4.has4(w[0] >>> 0) : this.t6.has6w(w); }
 }
 
 export interface CidrSetOptions {
@@ -166,6 +193,20 @@ export class CidrSet {
   /** Lookup by family and words (API paths). */
   containsWords(family: 4 | 6, w: ArrayLike<number>): boolean {
     return family === 4 ? this.t4.has4(w[0] >>> 0) : this.t6.has6w(w);
+  }
+
+  /**
+   * Copy the tries into SharedArrayBuffers for worker threads (`new CidrReader(snapshot)` there).
+   * The snapshot is immutable: a reload builds a new set and posts a new snapshot.
+   */
+  snapshot(): CidrSnapshot {
+    const copy = (t: StrideTrie): Int32Array => {
+      const sab = new SharedArrayBuffer(t.nodes * 16 * 4);
+      const a = new Int32Array(sab);
+      a.set(t.table.subarray(0, t.nodes * 16));
+      return a;
+    };
+    return { t4: copy(this.t4), all4: this.t4.all, t6: copy(this.t6), all6: this.t6.all, size: this.size };
   }
 
   /** Add a prefix (aggregated per options). Returns the prefix as stored. */
