@@ -31,8 +31,9 @@ let compiler: Compiler | null | undefined;
 function findCompiler(): Compiler | null {
   if (compiler !== undefined) return compiler;
   compiler = null;
-  // The inline adapter the signatures package exposes for engines (see docs/inline.md, "Rules").
-  const candidates = ['../../signatures/inline', '../../signatures/compile', '../../signatures/index'];
+  // Preferred: the engine's own rules glue (app-layer fields) when it exists; else the packet-level
+  // adapter in this directory (rules-adapter.ts: payload, addresses, ports, events).
+  const candidates = ['../engine/detect', '../engine/rules', './rules-adapter'];
   for (const c of candidates) {
     let m: Record<string, unknown>;
     try { m = require(c); } catch { continue; }

@@ -232,7 +232,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     const diags = validate(text, opts.rulesFile);
     if (diags) {
       log(`SIGHUP: ${opts.rulesFile} has errors; the running rules stay (generation ${generation}):`);
-      for (const d of diags) log(`  ${d.severity}${d.code ? `[${d.code}]` : ''}: ${d.line !== undefined ? `${opts.rulesFile}:${d.line}${d.col !== undefined ? ':' + d.col : ''}: ` : ''}${d.message}`);
+      for (const d of diags) io.err.write(formatDiagnostic(d, opts.rulesFile) + '\n');
       write({ event_type: 'reload', ok: false, generation, diagnostics: diags });
       return;
     }
@@ -302,4 +302,10 @@ function makeValidator(opts: RunOptions): (text: string, file: string) => RulesD
       throw e;
     }
   };
+}
+
+/** One diagnostic for humans: the compiler's rustc-style text when it has one. */
+export function formatDiagnostic(d: RulesDiagnostic, file: string): string {
+  if (d.text) return d.text.trimEnd();
+  return `${d.severity}${d.code ? `[${d.code}]` : ''}: ${d.line !== undefined ? `${file}:${d.line}${d.col !== undefined ? ':' + d.col : ''}: ` : ''}${d.message}`;
 }

@@ -4,7 +4,7 @@
 import type { Command } from '../command';
 import { parseArgs, flagStr, flagBool, flagInt } from '../args';
 import { UsageError } from '../../errors';
-import { parseQueues, runInline, RunOptions } from '../../inline/run';
+import { parseQueues, runInline, RunOptions, formatDiagnostic } from '../../inline/run';
 import { RulesError } from '../../inline/engine-host';
 import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
@@ -72,9 +72,7 @@ export const command: Command = {
       return await runInline(opts);
     } catch (e) {
       if (e instanceof RulesError && e.diagnostics.length) {
-        for (const d of e.diagnostics) {
-          process.stderr.write(`${d.severity}${d.code ? `[${d.code}]` : ''}: ${d.line !== undefined ? `${opts.rulesFile}:${d.line}${d.col !== undefined ? ':' + d.col : ''}: ` : ''}${d.message}\n`);
-        }
+        for (const d of e.diagnostics) process.stderr.write(formatDiagnostic(d, opts.rulesFile ?? '<rules>') + '\n');
       }
       throw e;
     }

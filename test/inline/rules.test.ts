@@ -1,0 +1,146 @@
+/**
+ * Inline with the real engine (src/engine/pipeline.ts) and real rules (signatures/ compiler +
+ * matcher through src/inline/rules-adapter.ts), as root in two network namespaces: the same
+ * scenarios as plumbing.test.ts, decided by rules written in the Quell rule language.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as path from 'path';
+import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
+import { startQuell, startHttpServer, curl, tmpDir, applyIptables, FIXTURES, lastStats, sleep } from './helpers';
+import { rulesCompilerAvailable } from '../../src/inline/engine-host';
+import { QUELL_BIN } from '../helpers/paths';
+
+const avail = netnsAvailability();
+const skip = avail.ok ? (rulesCompilerAvailable() ? false : 'skipped: no rule compiler adapter for the engine') : `skipped: ${avail.reason}`;
+
+const RULES = `
+rule evil_drop {
+  meta:
+    msg = "request for /evil-drop"
+  strings:
+    $a = "/evil-drop"
+  condition:
+    $a and tcp.dport == 8080
+  action: drop
+}
+rule evil_reject {
+  strings:
+    $a = "/evil-reject"
+  condition:
+    $a
+  action: reject
+}
+rule rewrite_marker {
+  strings:
+    $a = "REPLACE-ME-PLEASE"
+  condition:
+    $a
+  action: replace $a with "REPLACED-BY-QUELL"
+}
+rule dns_block {
+  strings:
+    $d = "\\x07blocked\\x07example"
+  condition:
+    $d and udp.dport == 53
+  action: drop
+}
+`;
+
+test('inline with real rules: benign passes (with http events), drop, reject < 1 s, replace, DNS block; bad rules are refused at start and on reload', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tmpDir('rules');
+  const pair = NetnsPair.create('r');
+  try {
+    const rules = path.join(dir, 'rules.ql');
+    fs.writeFileSync(rules, RULES);
+    const http = await startHttpServer(pair, dir);
+    const dns = pair.spawn(pair.server, process.execPath, [path.join(FIXTURES, 'dns-server.js'), '53']);
+    let dnsLog = '';
+    dns.stdout!.on('data', (d) => { dnsLog += String(d); });
+    await applyIptables(pair, ['--queues', '0']);
+
+    await t.test('a rules file with errors is refused at start with the compiler diagnostics (exit 1)', () => {
+      const bad = path.join(dir, 'bad.ql');
+      fs.writeFileSync(bad, 'rule x { condition: nope action: drop }\n');
+      const r = pair.exec(pair.server, process.execPath, [QUELL_BIN, 'run', '--queues', '0', '--rules', bad], { timeoutMs: 20_000 });
+      assert.equal(r.status, 1, r.stderr);
+      assert.match(r.stderr, /error\[E016\]: undefined identifier `nope`/);
+      assert.match(r.stderr, /QUELL_E_RULES/);
+    });
+
+    const q = await startQuell(pair, ['--queues', '0', '--rules', rules], dir);
+    try {
+      await t.test('benign request passes; the engine logs its HTTP transaction', async () => {
+        const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`);
+        assert.equal(r.code, '200', r.stderr);
+        await waitFor(() => /hello\.txt/.test(http.log()), 2000);
+        assert.match(http.log(), /"GET \/hello\.txt HTTP\/1\.1" 200/);
+      });
+      await t.test('drop rule: the request never reaches the server; an alert names the rule', async () => {
+        const r = curl(pair, `http://${pair.serverAddr}:8080/evil-drop`, { maxTime: 2 });
+        assert.equal(r.exit, 28, r.stderr);
+        await sleep(300);
+        assert.doesNotMatch(http.log(), /evil-drop/);
+        await waitFor(() => q.events().some((e) => e.event_type === 'alert' && e.alert.rule === 'evil_drop'), 2000);
+        const a = q.events().find((e) => e.event_type === 'alert' && e.alert.rule === 'evil_drop');
+        assert.ok(a, 'alert event');
+        assert.equal(a!.alert.signature, 'request for /evil-drop');
+        assert.equal(a!.dest_port, 8080);
+      });
+      await t.test('reject rule: connection reset within 1 s', () => {
+        const r = curl(pair, `http://${pair.serverAddr}:8080/evil-reject`, { maxTime: 3 });
+        assert.equal(r.exit, 56, r.stderr);
+        assert.ok(r.ms < 1000, `${r.ms} ms`);
+      });
+      await t.test('replace rule: the server receives the rewritten bytes', async () => {
+        const r = curl(pair, `http://${pair.serverAddr}:8080/x/REPLACE-ME-PLEASE`);
+        assert.equal(r.exit, 0, r.stderr);
+        await waitFor(() => /\/x\//.test(http.log()), 2000);
+        assert.match(http.log(), /"GET \/x\/REPLACED-BY-QUELL HTTP\/1\.1" 404/);
+      });
+      await t.test('DNS: blocked name gets no answer, allowed name does', async () => {
+        const ok = pair.exec(pair.client, 'dig', [`@${pair.serverAddr}`, 'allowed.example', '+time=1', '+tries=1', '+short']);
+        assert.equal(ok.stdout.trim(), '10.199.1.1', ok.stderr);
+        const bad = pair.exec(pair.client, 'dig', [`@${pair.serverAddr}`, 'blocked.example', '+time=1', '+tries=1', '+short']);
+        assert.equal(bad.status, 9, bad.stdout);
+        await waitFor(() => /allowed/.test(dnsLog), 2000);
+        assert.doesNotMatch(dnsLog, /blocked/);
+      });
+      await t.test('SIGHUP with broken rules: refused with diagnostics, old rules keep running; fixed rules swap in', async () => {
+        fs.writeFileSync(rules, RULES + '\nrule broken { condition: $missing }\n');
+        q.proc.kill('SIGHUP');
+        await waitFor(() => q.events().some((e) => e.event_type === 'reload'), 5000);
+        const ev = q.events().filter((e) => e.event_type === 'reload');
+        assert.equal(ev.length, 1);
+        assert.equal(ev[0].ok, false);
+        assert.match(q.stderr(), /has errors; the running rules stay/);
+        assert.equal(curl(pair, `http://${pair.serverAddr}:8080/evil-drop`, { maxTime: 1 }).exit, 28, 'old rules still drop');
+        fs.writeFileSync(rules, RULES.replaceAll('/evil-drop', '/evil-two'));
+        q.proc.kill('SIGHUP');
+        await waitFor(() => q.events().filter((e) => e.event_type === 'reload').length === 2, 5000);
+        const ev2 = q.events().filter((e) => e.event_type === 'reload')[1];
+        assert.equal(ev2.ok, true, JSON.stringify(ev2));
+        assert.equal(curl(pair, `http://${pair.serverAddr}:8080/evil-two`, { maxTime: 1 }).exit, 28, 'new rule drops');
+        assert.equal(curl(pair, `http://${pair.serverAddr}:8080/evil-drop`, { maxTime: 2 }).code, '404', 'old rule gone');
+      });
+      await t.test('the engine wrote http and flow events; stats show the verdicts', async () => {
+        await sleep(1300);
+        const evs = q.events();
+        assert.ok(evs.some((e) => e.event_type === 'http' && JSON.stringify(e.http).includes('/hello.txt')), 'http event for /hello.txt');
+        const s = lastStats(q)!;
+        const q0 = s.inline.queues[0];
+        assert.ok(q0.verdicts.drop >= 2);
+        assert.ok(q0.verdicts.reject >= 1);
+        assert.ok(q0.verdicts.replaced >= 1);
+        assert.equal(q0.verdict_errors, 0);
+        assert.equal(s.inline.engine.length, 1);
+      });
+    } finally {
+      assert.equal(await q.stop('SIGTERM'), 0, q.stderr());
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
