@@ -78,16 +78,38 @@ export class Reassembler {
 
   addIpv4(v: PacketView, buf: Uint8Array, off: number, hlen: number, dataEnd: number, wireEnd: number, ctx: DecodeContext): void {
     if (dataEnd < wireEnd) return;        // snapped fragment: its bytes are not all here
-    const key = '4:' + v.src4 + ':' + v.dst4 + ':' + v.ipId + ':' + v.ipProto;
     const p = off + hlen;
+    if (!this.acceptable(v, false, dataEnd - p, hlen)) return;
+    // key as UTF-16 code units: one string allocation, no number-to-text conversions
+    const key = String.fromCharCode(4, v.src4 >>> 16, v.src4 & 0xffff, v.dst4 >>> 16, v.dst4 & 0xffff, v.ipId, v.ipProto);
     this.add(v, false, key, buf, p, dataEnd, v.fragOff, v.ipMF, hlen, ctx, off, hlen, 0, 0);
   }
 
   addIpv6(v: PacketView, buf: Uint8Array, off: number, fragHdr: number, nhOff: number, dataEnd: number, wireEnd: number, ctx: DecodeContext): void {
     if (dataEnd < wireEnd) return;
-    let key = '6:' + v.ipId + ':';
-    for (let i = 0; i < 32; i++) key += String.fromCharCode(buf[off + 8 + i]);
+    if (!this.acceptable(v, true, dataEnd - fragHdr - 8, 0)) return;
+    const a = off + 8;
+    const w = (i: number): number => (buf[a + i] << 8) | buf[a + i + 1];
+    const key = String.fromCharCode(6, v.ipId >>> 16, v.ipId & 0xffff, w(0), w(2), w(4), w(6), w(8), w(10), w(12), w(14),
+      w(16), w(18), w(20), w(22), w(24), w(26), w(28), w(30));
     this.add(v, true, key, buf, fragHdr + 8, dataEnd, v.fragOff, v.ipMF, fragHdr - off, ctx, off, fragHdr - off, nhOff - off, buf[fragHdr]);
+  }
+
+  /** Checks that need no table lookup (done before the key is built): length rules and size. */
+  private acceptable(v: PacketView, v6: boolean, len: number, hdrLen: number): boolean {
+    const mf = v.ipMF;
+    if (mf && ((len & 7) !== 0 || len === 0)) {
+      this.stats.badLen++;
+      this.ev(v, v6, EV['ipv4.frag_bad_len'], EV['ipv6.frag_bad_len']);
+      return false;
+    }
+    if (v.fragOff + len + hdrLen > MAX_IP_DATAGRAM) {
+      // the datagram it belongs to, if any, can never complete: it times out
+      this.stats.tooLarge++;
+      this.ev(v, v6, EV['ipv4.frag_too_large'], EV['ipv6.frag_too_large']);
+      return false;
+    }
+    return true;
   }
 
   private ev(v: PacketView, v6: boolean, e4: number, e6: number): void { v.addEvent(v6 ? e6 : e4); }
@@ -116,17 +138,6 @@ export class Reassembler {
       this.ev(v, v6, EV['ipv4.frag_timeout'], EV['ipv6.frag_timeout']);
     }
     this.sweep(now);
-    if ((mf && (len & 7) !== 0) || (mf && len === 0)) {
-      this.stats.badLen++;
-      this.ev(v, v6, EV['ipv4.frag_bad_len'], EV['ipv6.frag_bad_len']);
-      return;
-    }
-    if (fo + len + (v6 ? 0 : hdrLen) > MAX_IP_DATAGRAM) {
-      this.stats.tooLarge++;
-      this.ev(v, v6, EV['ipv4.frag_too_large'], EV['ipv6.frag_too_large']);
-      if (d !== undefined) this.drop(d);
-      return;
-    }
     if (this.bytes + len > MAX_FRAG_BYTES || (d === undefined && this.table.size >= MAX_FRAG_DATAGRAMS)) {
       this.stats.memcap++;
       this.ev(v, v6, EV['ipv4.frag_memcap'], EV['ipv6.frag_memcap']);

@@ -56,4 +56,10 @@ IPPROTO_TABLE[41] = decodeIpInIp;           // IPv6 in IP: outer layer only
 IPPROTO_TABLE[PROTO_ICMPV6] = decodeIcmpv6;
 IPPROTO_TABLE[NH_NONE] = decodeNoNextHeader;
 
+// Fail loudly at load time if a decoder is missing (e.g. a half-written build output): a hole in a
+// table would otherwise surface as a TypeError in the middle of traffic.
+for (const t of [LINK_TABLE, ETHERTYPE_TABLE, IPPROTO_TABLE]) {
+  for (let i = 0; i < t.length; i++) if (typeof t[i] !== 'function') throw new Error(`decoders/registry: entry ${i} is not a decoder`);
+}
+
 export const SUPPORTED_LINKTYPES: readonly number[] = [LINK_NULL, LINK_ETHERNET, LINK_RAW_12, LINK_RAW_14, LINK_RAW, LINK_LOOP, LINK_SLL, LINK_IPV4, LINK_IPV6, LINK_SLL2];
