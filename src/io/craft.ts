@@ -134,6 +134,44 @@ export function ethernet(ethertype: number, payload: Uint8Array, opts: EthernetO
   return out;
 }
 
+/** BSD loopback (LINKTYPE_NULL: address family in host = little-endian order; LINKTYPE_LOOP: big-endian). */
+export function nullLoopback(payload: Uint8Array, opts: { bigEndian?: boolean; family?: number } = {}): Uint8Array {
+  const fam = opts.family ?? ((payload[0] >> 4) === 6 ? 30 : 2);   // AF_INET 2, AF_INET6 24/28/30 by BSD
+  const out = new Uint8Array(4 + payload.length);
+  new DataView(out.buffer).setUint32(0, fam, !opts.bigEndian);
+  out.set(payload, 4);
+  return out;
+}
+
+/** Linux cooked capture v1 header (LINKTYPE_LINUX_SLL, 16 bytes). packetType 0 = to us, 4 = outgoing. */
+export function sll(protocol: number, payload: Uint8Array, opts: { packetType?: number; hatype?: number; addr?: string } = {}): Uint8Array {
+  const out = new Uint8Array(16 + payload.length);
+  const dv = new DataView(out.buffer);
+  const addr = parseMac(opts.addr ?? MAC_A);
+  dv.setUint16(0, opts.packetType ?? 0);
+  dv.setUint16(2, opts.hatype ?? 1);
+  dv.setUint16(4, addr.length);
+  out.set(addr, 6);
+  dv.setUint16(14, protocol);
+  out.set(payload, 16);
+  return out;
+}
+
+/** Linux cooked capture v2 header (LINKTYPE_LINUX_SLL2, 20 bytes). */
+export function sll2(protocol: number, payload: Uint8Array, opts: { ifindex?: number; packetType?: number; hatype?: number; addr?: string } = {}): Uint8Array {
+  const out = new Uint8Array(20 + payload.length);
+  const dv = new DataView(out.buffer);
+  const addr = parseMac(opts.addr ?? MAC_A);
+  dv.setUint16(0, protocol);
+  dv.setUint32(4, opts.ifindex ?? 1);
+  dv.setUint16(8, opts.hatype ?? 1);
+  out[10] = opts.packetType ?? 0;
+  out[11] = addr.length;
+  out.set(addr, 12);
+  out.set(payload, 20);
+  return out;
+}
+
 // ---------------------------------------------------------------- IP
 
 export interface IPv4Options {
@@ -200,6 +238,39 @@ export function ipv6(payload: Uint8Array, o: IPv6Options): Uint8Array {
   out.set(parseIPv6(o.src), 8);
   out.set(parseIPv6(o.dst), 24);
   out.set(payload, 40);
+  return out;
+}
+
+/**
+ * An IPv6 extension header (hop-by-hop 0, routing 43, destination options 60...): `body` is the
+ * header after its next-header and length bytes, zero-padded here to a multiple of 8 bytes total.
+ * Chain them by hand: ipv6(concat(ext(60, 17, opts), udpSegment), { nextHeader: 0 ... }).
+ */
+export function ipv6ExtHeader(nextHeader: number, body: Uint8Array = new Uint8Array(6)): Uint8Array {
+  const len = (2 + body.length + 7) & ~7;
+  const out = new Uint8Array(len);
+  out[0] = nextHeader;
+  out[1] = len / 8 - 1;
+  out.set(body, 2);
+  return out;
+}
+
+/**
+ * Split an upper-layer packet (`payload`, e.g. a UDP datagram) into IPv6 fragments with a
+ * fragment header (next header 44) each carrying at most `fragSize` bytes (multiple of 8).
+ */
+export function ipv6Fragments(payload: Uint8Array, o: IPv6Options & { id: number }, fragSize: number): Uint8Array[] {
+  const step = Math.max(8, fragSize & ~7);
+  const out: Uint8Array[] = [];
+  for (let off = 0; off < payload.length; off += step) {
+    const last = off + step >= payload.length;
+    const fh = new Uint8Array(8);
+    const dv = new DataView(fh.buffer);
+    fh[0] = o.nextHeader;
+    dv.setUint16(2, (off & 0xfff8) | (last ? 0 : 1));
+    dv.setUint32(4, o.id >>> 0);
+    out.push(ipv6(concat(fh, payload.subarray(off, Math.min(payload.length, off + step))), { ...o, nextHeader: IPPROTO_IPV6_FRAG }));
+  }
   return out;
 }
 

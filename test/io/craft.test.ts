@@ -15,8 +15,10 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import {
-  ETHERTYPE_IPV4, IPPROTO_UDP, TcpSession, Trace, ethernet, inetChecksum, ipv4Fragments, parseIPv6, udp, udpExchange,
+  ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_UDP, TcpSession, Trace, concat, ethernet, inetChecksum, ip, ipv4Fragments,
+  ipv6, ipv6ExtHeader, ipv6Fragments, nullLoopback, parseIPv6, sll, sll2, udp, udpExchange,
 } from '../../src/io/craft';
+import { LINKTYPE_IPV4, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW } from '../../src/io/linktypes';
 import { dnsMessage, dnsQuery, tcpFramed } from '../../src/io/craft-dns';
 import { PcapWriter } from '../../src/io/pcap-writer';
 import { openCapture } from '../../src/io/capture';
@@ -163,5 +165,39 @@ test('pcap writer: nanosecond and big-endian files read back identically (ours, 
     fs.writeFileSync(f, a.toBytes());
     const r = await readAll(f);
     assert.deepEqual([r.packets[0].caplen, r.packets[0].wirelen, r.packets[0].sec, r.packets[0].nsec], [10, 20, 5, 1000]);
+  });
+});
+
+test('link layers (SLL, SLL2, null, loop, raw) and IPv6 extension headers / fragments decode in tshark', async () => {
+  await withTmp((dir) => {
+    const seg = udp('192.0.2.1', '198.51.100.2', new Uint8Array(10), { sport: 1000, dport: 2000 });
+    const v4 = ip('192.0.2.1', '198.51.100.2', IPPROTO_UDP, seg);
+    const cases: [number, Uint8Array][] = [
+      [LINKTYPE_LINUX_SLL, sll(ETHERTYPE_IPV4, v4)],
+      [LINKTYPE_LINUX_SLL2, sll2(ETHERTYPE_IPV4, v4)],
+      [LINKTYPE_NULL, nullLoopback(v4)],
+      [LINKTYPE_LOOP, nullLoopback(v4, { bigEndian: true })],
+      [LINKTYPE_RAW, v4],
+      [LINKTYPE_IPV4, v4],
+    ];
+    for (const [lt, frame] of cases) {
+      const t = new Trace({ start: 1704164645 });
+      t.add(frame);
+      const f = path.join(dir, `l${lt}.pcap`);
+      fs.writeFileSync(f, t.toPcap({ linktype: lt }));
+      const out = tshark(f, ['-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-e', 'ip.src', '-e', 'udp.dstport', '-e', 'udp.checksum.status']).trim();
+      assert.equal(out, '192.0.2.1\t2000\t1', `link type ${lt}`);
+    }
+    // IPv6: destination-options header before UDP, and a fragmented UDP datagram.
+    const src6 = '2001:db8::1', dst6 = '2001:db8::2';
+    const u6 = udp(src6, dst6, new Uint8Array(3000).fill(0x61), { sport: 3000, dport: 4000 });
+    const t = new Trace({ start: 1704164645 });
+    const small = udp(src6, dst6, new Uint8Array(4), { sport: 3001, dport: 4001 });
+    t.add(ethernet(ETHERTYPE_IPV6, ipv6(concat(ipv6ExtHeader(IPPROTO_UDP), small), { src: src6, dst: dst6, nextHeader: 60 })));
+    for (const fr of ipv6Fragments(u6, { src: src6, dst: dst6, nextHeader: IPPROTO_UDP, id: 0x1234 }, 1400)) t.add(ethernet(ETHERTYPE_IPV6, fr));
+    const f = path.join(dir, 'v6.pcap');
+    fs.writeFileSync(f, t.toPcap());
+    const rows = tshark(f, ['-o', 'ipv6.defragment:TRUE', '-o', 'udp.check_checksum:TRUE', '-T', 'fields', '-e', 'udp.dstport', '-e', 'udp.length', '-e', 'udp.checksum.status', '-Y', 'udp']).trim().split('\n');
+    assert.deepEqual(rows, ['4001\t12\t1', '4000\t3008\t1']);
   });
 });
