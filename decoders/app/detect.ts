@@ -116,7 +116,7 @@ const scratch = new DnsMessage();
 
 function plausibleDns(buf: Uint8Array, off: number, len: number, partial: boolean): number {
   const m = scratch;
-  if (len < 17) return APP_NONE;
+  if (len < 12) return partial ? APP_NEED_MORE : APP_NONE;
   const qd = (buf[off + 4] << 8) | buf[off + 5];
   if (qd < 1 || qd > DETECT_DNS_MAX_QD || qd > DNS_MAX_QUESTIONS) return APP_NONE;
   const an = (buf[off + 6] << 8) | buf[off + 7], ns = (buf[off + 8] << 8) | buf[off + 9], ar = (buf[off + 10] << 8) | buf[off + 11];
@@ -124,8 +124,12 @@ function plausibleDns(buf: Uint8Array, off: number, len: number, partial: boolea
   const op = (buf[off + 2] >>> 3) & 15;
   if (op !== 0 && op !== 1 && op !== 2 && op !== 4 && op !== 5) return APP_NONE;
   const qr = buf[off + 2] >>> 7;
+  if (len < 17) return partial ? APP_NEED_MORE : APP_NONE;
   const st = parseDns(buf, off, len, m);
-  if (m.nq !== qd) return APP_NONE;        // the question section must be complete and valid
+  if (m.nq !== qd) {
+    // the question section must be complete and valid; a TCP message cut short may still become so
+    return partial && st === AEV['dns.truncated'] ? APP_NEED_MORE : APP_NONE;
+  }
   for (let i = 0; i < m.nq; i++) {
     const c = m.qClass[i];
     if (c !== 1 && c !== 3 && c !== 4 && c !== 254 && c !== 255) return APP_NONE;
@@ -206,9 +210,7 @@ function dnsTcp(buf: Uint8Array, off: number, len: number): number {
   const mlen = (buf[off] << 8) | buf[off + 1];
   if (mlen < 17) return APP_NONE;
   if (len - 2 >= mlen) return plausibleDns(buf, off + 2, mlen, false);
-  if (len - 2 < 17) return APP_NEED_MORE;
   const r = plausibleDns(buf, off + 2, len - 2, true);
-  if (r === APP_DNS) return APP_DNS;
-  // the question section may not be complete yet
-  return len >= APP_DETECT_MAX_BYTES || len - 2 >= 12 + 4 + 256 ? APP_NONE : APP_NEED_MORE;
+  // APP_NEED_MORE: header plausible, question section not complete yet
+  return r;
 }
