@@ -227,3 +227,10 @@ test('a read error mid-stream: good packets first, then QUELL_E_CAPTURE_READ', a
   assert.match(res.error!.message, /simulated EIO/);
   assert.equal(res.error?.offset, starts[k]);
 });
+
+test('missing file and directory: FileError / CaptureError with the path', async () => {
+  const { openCapture } = await import('../../src/io/capture');
+  const missing = path.join(os.tmpdir(), 'quell-no-such-capture.pcap');
+  await assert.rejects(openCapture(missing), (e: Error & { code?: string }) => e.code === 'QUELL_E_FILE' && e.message.includes(missing) && e.message.includes('ENOENT'));
+  await assert.rejects(openCapture(os.tmpdir()), (e: Error & { code?: string }) => e.code === 'QUELL_E_CAPTURE_READ' && e.message.includes('EISDIR'));
+});
