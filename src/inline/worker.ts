@@ -127,8 +127,12 @@ function main(): void {
     }
   }
 
+  const sweepable = engine as unknown as { sweep?: (nowUs: number) => void };
+  let packetsAtTickStart = 0;
+
   function tick(): void {
     const end = Date.now() + TICK_MS;
+    packetsAtTickStart = counters.packets;
     try {
       do {
         if (single) {
@@ -146,7 +150,15 @@ function main(): void {
       shutdown();
       return;
     }
-    flushOut(Date.now());
+    const now = Date.now();
+    // An idle queue brings no packet time: end timed-out flows on the wall clock instead (once per
+    // idle tick; packet timestamps are CLOCK_REALTIME too, so the clocks agree).
+    if (counters.packets === packetsAtTickStart && typeof sweepable.sweep === 'function') {
+      try { sweepable.sweep(now * 1000); } catch { /* never fatal */ }
+      const ev = engine.drainEvents();
+      for (const x of ev) events.push(x);
+    }
+    flushOut(now);
     if (stop) { shutdown(); return; }
     setImmediate(tick);
   }
