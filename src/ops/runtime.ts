@@ -1,0 +1,226 @@
+/**
+ * Glue between the operations layer and the engine / inline runner.
+ *
+ * Worker side (the thread that runs engine.processBatch):
+ *   const ops = new WorkerOps(setsSnapshot, { mode: 'src' });
+ *   engine.detect = ops.wrap(detectFromRules);          // gate before signatures, allowlist after
+ *   fields.rate = (c, by, w) => ops.rate(c, by, w, pkt, flowId, nowMs);   // count(by=..., window=...)
+ *   on a `block src for 10m` match: ops.ban('src', 600, pkt, nowMs)    // local at once; main makes it shared
+ *
+ * Main-thread side (the runner, which receives the workers' events once per tick):
+ *   const d = new OpsDispatcher(registry, actionRunner, { banSet: 'bans' });
+ *   d.setRules(ruleset.rules);                            // names/sids -> actions (block, exec, webhook)
+ *   d.onEvents(events);                                   // alerts -> shared bans + exec/webhook submits
+ *
+ * Why the split: ban tables are single-writer shared memory (see bans.ts). A worker that matches a
+ * block rule bans locally (its very next packet from that source is dropped) and the main thread,
+ * seeing the alert a tick later, writes the shared table every worker reads.
+ */
+import { PacketView } from '../../decoders/packet';
+import { V_ACCEPT, V_DROP, V_REJECT, V_KIND_MASK } from '../io/batch';
+import { SetGate, SetsSnapshot, SetRegistry, GATE_ALLOW, GATE_BLOCK, GATE_NONE } from './sets';
+import { BanTable } from './bans';
+import { RateCounter, BY_SRC, BY_DST, BY_FLOW, RATE_MAX_KEYS } from './rate';
+import { ActionRunner, ActionSpec as RunAction } from './actions';
+import { TimeOfDay } from './time';
+import { parsePrefix } from './addr';
+
+/** Which address the gate checks. 'src': inbound queues; 'dst': outbound queues; 'pair': either end. */
+export type GateMode = 'src' | 'dst' | 'pair';
+
+/** Worker-local bans (before the main thread has made them shared). */
+export const LOCAL_BANS_MAX = 65536;
+
+export interface WorkerOpsOptions {
+  mode?: GateMode;
+  timeZone?: string;
+  rateMaxKeys?: number;
+}
+
+/** Engine shape the hook needs (QuellEngine satisfies it). */
+export interface EngineForOps {
+  flowVerdict: Uint8Array;
+}
+export type Detect = (pkt: PacketView, slot: number, dir: number, engine: any) => number; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+export interface WorkerOpsCounters { gated: number; blocked: number; allowed: number; allowOverrides: number; localBans: number; localBlocked: number }
+
+export class WorkerOps {
+  gate: SetGate;
+  readonly local: BanTable;
+  readonly mode: GateMode;
+  readonly time: TimeOfDay;
+  private rates: RateCounter[] = [];
+  private readonly rateMaxKeys: number;
+  readonly counters: WorkerOpsCounters = { gated: 0, blocked: 0, allowed: 0, allowOverrides: 0, localBans: 0, localBlocked: 0 };
+
+  constructor(snap: SetsSnapshot | null, o: WorkerOpsOptions = {}) {
+    this.gate = snap ? SetGate.fromSnapshot(snap) : new SetGate();
+    this.local = new BanTable({ initialCap: 1024, maxEntries: LOCAL_BANS_MAX });
+    this.mode = o.mode ?? 'src';
+    this.time = new TimeOfDay(o.timeZone ?? 'UTC');
+    this.rateMaxKeys = o.rateMaxKeys ?? RATE_MAX_KEYS;
+  }
+
+  /** New sets snapshot from the main thread (file reload). Call between batches. */
+  setSnapshot(snap: SetsSnapshot): void { this.gate = SetGate.fromSnapshot(snap); }
+
+  /** The ruleset's rate counters (CompiledRuleset.counterBy / counterWindowMs). Call on ruleset swap. */
+  setCounters(windowMs: ArrayLike<number>): void {
+    this.rates = Array.from({ length: windowMs.length }, (_, i) => new RateCounter(windowMs[i], this.rateMaxKeys));
+  }
+
+  /** Packet time in ms (the clock bans and windows use). */
+  static nowMs(pkt: PacketView): number { return pkt.tsSec * 1000 + Math.floor(pkt.tsNsec / 1e6); }
+
+  /** GATE_* for a decoded packet. No allocation. */
+  gatePacket(pkt: PacketView, now: number): number {
+    this.counters.gated++;
+    let g = GATE_NONE;
+    if (pkt.ipVer === 4) {
+      g = this.mode === 'pair' ? this.gate.gatePair4(pkt.src4, pkt.dst4, now) : this.gate.gate4(this.mode === 'dst' ? pkt.dst4 : pkt.src4, now);
+      if (g === GATE_NONE && this.local.size > 0) {
+        const hit = this.mode === 'pair' ? this.local.has4(pkt.src4, now) || this.local.has4(pkt.dst4, now) : this.local.has4(this.mode === 'dst' ? pkt.dst4 : pkt.src4, now);
+        if (hit) { this.counters.localBlocked++; g = GATE_BLOCK; }
+      }
+    } else if (pkt.ipVer === 6) {
+      const a = this.mode === 'dst' ? pkt.dstOff : pkt.srcOff;
+      g = this.mode === 'pair' ? this.gate.gatePair6(pkt.buf, pkt.srcOff, pkt.dstOff, now) : this.gate.gate6(pkt.buf, a, now);
+      if (g === GATE_NONE && this.local.size > 0) {
+        const hit = this.mode === 'pair' ? this.local.has6(pkt.buf, pkt.srcOff, now) || this.local.has6(pkt.buf, pkt.dstOff, now) : this.local.has6(pkt.buf, a, now);
+        if (hit) { this.counters.localBlocked++; g = GATE_BLOCK; }
+      }
+    }
+    if (g === GATE_BLOCK) this.counters.blocked++;
+    else if (g === GATE_ALLOW) this.counters.allowed++;
+    return g;
+  }
+
+  /**
+   * Wrap the rules' detect hook: blocked -> V_DROP before any signature (no sticky flow verdict,
+   * so an expired ban frees the flow); allowlisted -> signatures still run (alerts are logged)
+   * but a drop/reject becomes accept and a sticky drop of the flow is cleared.
+   */
+  wrap(inner: Detect | null): Detect {
+    return (pkt, slot, dir, engine) => {
+      if (pkt.ipVer === 0) return inner ? inner(pkt, slot, dir, engine) : V_ACCEPT;
+      const now = WorkerOps.nowMs(pkt);
+      const g = this.gatePacket(pkt, now);
+      if (g === GATE_BLOCK) return V_DROP;
+      const v = inner ? inner(pkt, slot, dir, engine) : V_ACCEPT;
+      if (g === GATE_ALLOW) {
+        const k = v & V_KIND_MASK;
+        if (k === V_DROP || k === V_REJECT) {
+          this.counters.allowOverrides++;
+          const fv = (engine as EngineForOps).flowVerdict;
+          if (slot >= 0 && fv && fv[slot] !== 0) fv[slot] = 0;
+          return V_ACCEPT;
+        }
+      }
+      return v;
+    };
+  }
+
+  /**
+   * `count(by = src|dst|flow, window = W) > N`: count this packet for counter `counter` and return
+   * the sliding-window estimate. by: 0 src, 1 dst, 2 flow (signatures/runtime.ts FieldSource.rate).
+   */
+  rate(counter: number, by: number, windowMs: number, pkt: PacketView, flowKey: number, now: number): number {
+    let rc = this.rates[counter];
+    if (!rc) {
+      // ruleset not announced through setCounters(): create on first use (bounded by the ruleset)
+      if (counter < 0 || counter > 4096) return NaN;
+      rc = this.rates[counter] = new RateCounter(windowMs, this.rateMaxKeys);
+    }
+    if (by === 2) return flowKey >= 0 ? rc.hitFlow(flowKey, 0, now) : NaN;
+    if (pkt.ipVer === 4) return rc.hit4(by === 1 ? pkt.dst4 : pkt.src4, by === 1 ? BY_DST : BY_SRC, now);
+    if (pkt.ipVer === 6) return rc.hit6(pkt.buf, by === 1 ? pkt.dstOff : pkt.srcOff, by === 1 ? BY_DST : BY_SRC, now);
+    return NaN;
+  }
+
+  /** time.hour / time.weekday for the packet's time in the configured zone (cached per second). */
+  hour(now: number): number { return this.time.hour(now); }
+  weekday(now: number): number { return this.time.weekday(now); }
+
+  /** `block src|dst for N s`: ban locally at once (never the allowlisted; the gate checks allow first). */
+  ban(target: 'src' | 'dst', seconds: number, pkt: PacketView, now: number): void {
+    if (pkt.ipVer === 0) return;
+    const off = target === 'dst' ? pkt.dstOff : pkt.srcOff;
+    const w = new Uint32Array(4);
+    if (pkt.ipVer === 4) w[0] = target === 'dst' ? pkt.dst4 : pkt.src4;
+    else for (let q = 0; q < 4; q++) w[q] = ((pkt.buf[off + 4 * q] << 24) | (pkt.buf[off + 4 * q + 1] << 16) | (pkt.buf[off + 4 * q + 2] << 8) | pkt.buf[off + 4 * q + 3]) >>> 0;
+    if (this.local.add({ family: pkt.ipVer === 4 ? 4 : 6, words: w, len: pkt.ipVer === 4 ? 32 : 128 }, now + seconds * 1000)) this.counters.localBans++;
+  }
+
+  stats(): Record<string, unknown> {
+    let evictions = 0;
+    for (const r of this.rates) if (r) evictions += r.evictions;
+    return { ...this.counters, rateEvictions: evictions, localBanEntries: this.local.size };
+  }
+}
+
+/** A rule's actions as the ruleset gives them (signatures/ruleset.ts ActionSpec, the parts used here). */
+export interface RuleActions { name: string; sid: number; actions: { verb: string; target?: string; value?: number; argv?: string[]; url?: string }[] }
+
+export interface DispatcherOptions {
+  /** Set that `block` actions add to (created by the runner as a shared block set). */
+  banSet?: string;
+  clock?: () => number;
+}
+
+export interface DispatcherCounters { alerts: number; bans: number; banFailed: number; actionsSubmitted: number; unknownRule: number }
+
+/** Main thread: turn alert events into shared bans and exec/webhook runs. */
+export class OpsDispatcher {
+  private byName = new Map<string, RuleActions>();
+  private bySid = new Map<number, RuleActions>();
+  readonly banSet: string;
+  private readonly clock: () => number;
+  readonly counters: DispatcherCounters = { alerts: 0, bans: 0, banFailed: 0, actionsSubmitted: 0, unknownRule: 0 };
+
+  constructor(readonly registry: SetRegistry, readonly runner: ActionRunner | null, o: DispatcherOptions = {}) {
+    this.banSet = o.banSet ?? 'bans';
+    this.clock = o.clock ?? Date.now;
+  }
+
+  /** Call with the compiled ruleset's rules whenever rules are (re)loaded. */
+  setRules(rules: readonly RuleActions[]): void {
+    this.byName.clear(); this.bySid.clear();
+    for (const r of rules) {
+      if (!r.actions.some((a) => a.verb === 'block' || a.verb === 'exec' || a.verb === 'webhook')) continue;
+      this.byName.set(r.name, r);
+      if (r.sid) this.bySid.set(r.sid, r);
+    }
+  }
+
+  /** Events drained from the engine (any types; only alerts with block/exec/webhook rules act). */
+  onEvents(events: readonly Record<string, unknown>[]): void {
+    if (this.byName.size === 0) return;
+    for (const ev of events) {
+      if (ev.event_type !== 'alert' && ev.event_type !== 'drop') continue;
+      const a = (ev.alert ?? {}) as Record<string, unknown>;
+      const r = (typeof a.rule === 'string' ? this.byName.get(a.rule) : undefined)
+        ?? (typeof (a.sid ?? a.signature_id) === 'number' ? this.bySid.get((a.sid ?? a.signature_id) as number) : undefined);
+      if (!r) continue;
+      this.counters.alerts++;
+      const ruleKey = r.sid ? String(r.sid) : r.name;
+      for (const act of r.actions) {
+        if (act.verb === 'block') {
+          const ip = act.target === 'dst' ? ev.dest_ip : ev.src_ip;
+          const set = this.registry.get(this.banSet);
+          const p = typeof ip === 'string' ? parsePrefix(ip) : null;
+          if (!set || !p) { this.counters.banFailed++; continue; }
+          const ts = typeof ev.tsNs === 'bigint' ? Number(ev.tsNs / 1_000_000n) : this.clock();
+          const r2 = set.addEntry(p, ts, (act.value ?? 600) * 1000);
+          if (r2.ok) this.counters.bans++; else this.counters.banFailed++;
+        } else if ((act.verb === 'exec' || act.verb === 'webhook') && this.runner) {
+          const spec: RunAction = act.verb === 'exec'
+            ? { kind: 'exec', program: (act.argv ?? [])[0] ?? '', args: (act.argv ?? []).slice(1) }
+            : { kind: 'webhook', url: act.url ?? '' };
+          this.runner.submit(ruleKey, spec, ev);
+          this.counters.actionsSubmitted++;
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createEngine } from '../../src/engine/pipeline';
+import { tcpFrame } from '../../src/io/craft';
+import { V_ACCEPT, V_DROP } from '../../src/io/batch';
+import { batchOf } from '../engine/harness';
+import { SetRegistry, NamedSet } from '../../src/ops/sets';
+import { WorkerOps, OpsDispatcher } from '../../src/ops/runtime';
+import { ActionRunner, ActionResult } from '../../src/ops/actions';
+import { parsePrefix, parseIPv4 } from '../../src/ops/addr';
+import { PacketView } from '../../decoders/packet';
+
+const T0 = 1_763_683_200;
+function syn(src: string, dst: string, dport: number, i: number) {
+  return { data: tcpFrame(src, dst, '', { sport: 40000 + (i % 20000), dport, seq: 1000 + i, flags: 'S' }), tsSec: T0 + Math.floor(i / 1000), tsNsec: (i % 1000) * 1_000_000 };
+}
+
+test('engine + WorkerOps: block set drops before signatures, allowlist wins over a rule drop, API add visible at once', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-rt-'));
+  try {
+    fs.writeFileSync(path.join(d, 'drop.txt'), '# list\n203.0.113.0/24\n');
+    fs.writeFileSync(path.join(d, 'mgmt.txt'), '198.51.100.7\n');
+    const reg = new SetRegistry();
+    const drop = new NamedSet('drop', 'block', path.join(d, 'drop.txt'), {}, undefined, true, 1024);
+    reg.add(drop);
+    reg.add(new NamedSet('mgmt', 'allow', path.join(d, 'mgmt.txt'), {}, undefined, true, 1024));
+    const ops = new WorkerOps(reg.snapshot(), { mode: 'src' });
+    // a "rule" that drops everything to port 22 (stands in for the compiled rules' detect hook)
+    let innerCalls = 0;
+    const inner = (pkt: PacketView) => { innerCalls++; return pkt.dport === 22 ? V_DROP : V_ACCEPT; };
+    const engine = createEngine({ detect: ops.wrap(inner) });
+    const frames = [
+      syn('203.0.113.9', '10.0.0.1', 80, 0),    // block list -> drop, rules not run
+      syn('192.0.2.1', '10.0.0.1', 80, 1),      // nothing -> accept
+      syn('192.0.2.1', '10.0.0.1', 22, 2),      // rule drop
+      syn('198.51.100.7', '10.0.0.1', 22, 3),   // allowlisted: the rule's drop is overridden
+    ];
+    const b = batchOf(frames);
+    engine.processBatch(b);
+    assert.deepEqual([0, 1, 2, 3].map((i) => b.verdict[2 * i] & 0xff), [V_DROP, V_ACCEPT, V_DROP, V_ACCEPT]);
+    assert.equal(innerCalls, 3, 'signatures never ran for the blocked source');
+    assert.equal(ops.counters.allowOverrides, 1);
+    // an API add (main thread, shared table) blocks the next packet of that source
+    drop.addEntry(parsePrefix('192.0.2.50')!, T0 * 1000, 600_000);
+    const b2 = batchOf([syn('192.0.2.50', '10.0.0.1', 443, 10), syn('192.0.2.51', '10.0.0.1', 443, 11)]);
+    engine.processBatch(b2);
+    assert.deepEqual([b2.verdict[0] & 0xff, b2.verdict[2] & 0xff], [V_DROP, V_ACCEPT]);
+    // expiry on the packet clock: the same source 10 minutes later passes (new flow)
+    const late = syn('192.0.2.50', '10.0.0.1', 443, 0);
+    late.tsSec = T0 + 600; late.data = tcpFrame('192.0.2.50', '10.0.0.1', '', { sport: 55555, dport: 443, seq: 1, flags: 'S' });
+    const b3 = batchOf([late]);
+    engine.processBatch(b3);
+    assert.equal(b3.verdict[0] & 0xff, V_ACCEPT);
+  } finally { fs.rmSync(d, { recursive: true, force: true }); }
+});
+
+test('count(by = src) through WorkerOps.rate, local ban on block, dispatcher makes it shared and runs exec', async () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-rt-'));
+  try {
+    const reg = new SetRegistry();
+    const bans = new NamedSet('bans', 'block', null, {}, undefined, true, 1024);
+    reg.add(bans);
+    const ops = new WorkerOps(reg.snapshot(), { mode: 'src' });
+    ops.setCounters([10_000]);
+    const alerts: Record<string, unknown>[] = [];
+    // stand-in for a compiled rule: `tcp.flags == S and count(by = src, window = 10s) > 50` -> block src for 10m
+    const inner = (pkt: PacketView, _slot: number, _dir: number, engine: { emit(e: Record<string, unknown>): void }) => {
+      const now = WorkerOps.nowMs(pkt);
+      if (pkt.tcpFlags === 2 && ops.rate(0, 0, 10_000, pkt, -1, now) > 50) {
+        ops.ban('src', 600, pkt, now);
+        const ev = { event_type: 'alert', tsNs: BigInt(now) * 1_000_000n, src_ip: '192.0.2.66', dest_ip: '10.0.0.1', alert: { rule: 'port_scan', sid: 9001 } };
+        alerts.push(ev); engine.emit(ev as never);
+        return V_DROP;
+      }
+      return V_ACCEPT;
+    };
+    const engine = createEngine({ detect: ops.wrap(inner as never) });
+    // a SYN scan: 200 ports in 2 s from one source
+    const frames = Array.from({ length: 200 }, (_, i) => ({ ...syn('192.0.2.66', '10.0.0.1', 1 + i, i * 10), tsSec: T0, tsNsec: i * 10_000_000 }));
+    const b = batchOf(frames);
+    engine.processBatch(b);
+    const v = Array.from({ length: 200 }, (_, i) => b.verdict[2 * i] & 0xff);
+    assert.equal(v.slice(0, 50).every((x) => x === V_ACCEPT), true, 'first 50 SYNs under the threshold');
+    assert.equal(v[50], V_DROP, 'the 51st trips the rule');
+    assert.equal(v.slice(51).every((x) => x === V_DROP), true, 'then the local ban drops the rest before signatures');
+    assert.equal(alerts.length, 1, 'one alert: later packets are dropped by the ban, not the rule');
+    assert.equal(ops.counters.localBlocked, 149);
+    // main thread: the dispatcher turns the alert into a shared ban and an exec run
+    const out = path.join(d, 'hook.out');
+    const runner = new ActionRunner({ ratePerSec: 100, burst: 100 });
+    const results: ActionResult[] = [];
+    runner.onResult = (r) => results.push(r);
+    const disp = new OpsDispatcher(reg, runner, { banSet: 'bans' });
+    disp.setRules([{ name: 'port_scan', sid: 9001, actions: [{ verb: 'block', target: 'src', value: 600 }, { verb: 'exec', argv: ['/bin/sh', '-c', `cat > ${out}; echo "$QUELL_SRC_IP" >> ${out}`] }] }]);
+    disp.onEvents(engine.drainEvents() as never);
+    assert.equal(disp.counters.bans, 1);
+    assert.ok(bans.timed.has4(parseIPv4('192.0.2.66'), T0 * 1000 + 1000));
+    assert.equal(bans.timed.has4(parseIPv4('192.0.2.66'), T0 * 1000 + 600_000 + 1000), false, '10 minutes after the alert');
+    await runner.idle();
+    assert.equal(results[0]?.ok, true, results[0]?.detail);
+    const text = fs.readFileSync(out, 'utf8');
+    assert.match(text, /"port_scan"/);
+    assert.match(text, /192\.0\.2\.66\n$/);
+  } finally { fs.rmSync(d, { recursive: true, force: true }); }
+});
