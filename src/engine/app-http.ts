@@ -4,16 +4,17 @@
  * the parser's userData holds the flow slot). Completed transactions become EVE http events and
  * `quell flows` summaries; both are built as strings at HTTP_TX_DONE (output time).
  */
-import { HttpParser, HttpTx, HTTP_TX_DONE, httpTxEve, httpTxRecord } from '../../decoders/app/http';
+import { HttpParser, HttpTx, HttpLimits, HTTP_TX_DONE, TXF_NO_REQUEST, httpTxEve, latin1 } from '../../decoders/app/http';
 import type { AppLayer, FlowApp } from './app';
 
 export interface HttpSummary { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null }
 
 export class HttpGlue {
-  readonly parser = new HttpParser();
+  readonly parser: HttpParser;
   txCount = 0;
 
-  constructor(app: AppLayer, slot: number) {
+  constructor(app: AppLayer, slot: number, limits?: Partial<HttpLimits>) {
+    this.parser = new HttpParser(limits);
     this.parser.userData = slot;
     this.parser.onTx = app.httpCallback;
   }
@@ -36,10 +37,12 @@ export function makeHttpCallback(app: AppLayer, flowApp: (slot: number) => FlowA
     const txId = st.http.txCount++;
     app.txHttp++;
     if (app.summaries) {
-      const r = httpTxRecord(tx);
+      // only the five summary fields (httpTxRecord would build every field)
+      const q = tx.req.buf, req = (tx.flags & TXF_NO_REQUEST) === 0;
+      const str = (o: number, l: number) => (req && l >= 0 ? latin1(q, o, l) : null);
       app.pushTx(st.httpTx, {
-        method: r.method ?? null, uri: r.uri ?? null, host: r.host ?? null, user_agent: r.user_agent ?? null,
-        status: r.status ?? null,
+        method: str(tx.methodOff, tx.methodLen), uri: str(tx.uriOff, tx.uriLen), host: str(tx.hostOff, tx.hostLen),
+        user_agent: str(tx.uaOff, tx.uaLen), status: tx.status >= 0 ? tx.status : null,
       });
     }
     if (app.events) emit(slot, tx, txId);

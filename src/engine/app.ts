@@ -16,10 +16,10 @@
 import {
   detectApp, APP_DNS, APP_HTTP, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES,
 } from '../../decoders/app/detect';
-import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson } from '../../decoders/app/dns';
+import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype } from '../../decoders/app/dns';
 import { FF_APP_DONE } from './flows';
 import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
-import type { HttpTx, HttpParser } from '../../decoders/app/http';
+import type { HttpTx, HttpParser, HttpLimits } from '../../decoders/app/http';
 import type { QuellEngine } from './pipeline';
 
 export { APP_DNS, APP_HTTP, APP_NONE };
@@ -38,8 +38,6 @@ export class FlowApp {
   /** Probe buffers for undecided TCP directions. */
   probe: (Uint8Array | null)[] = [null, null];
   probeLen = [0, 0];
-  /** 0 undecided, 1 this direction said "not HTTP/DNS". */
-  dirNone = [0, 0];
   http: HttpGlue | null = null;
   framer: (DnsTcpFramer | null)[] = [null, null];
   httpTx: HttpSummary[] = [];
@@ -51,6 +49,8 @@ export class AppLayer {
   private readonly msg = new DnsMessage();
   readonly summaries: boolean;
   readonly events: boolean;
+  /** HTTP parser limits (replay/flows may keep no bodies: nothing reads them there). */
+  httpLimits: Partial<HttpLimits> | undefined = undefined;
   // counters
   flowsHttp = 0; flowsDnsUdp = 0; flowsDnsTcp = 0;
   txHttp = 0; dnsMessages = 0; dnsParseErrors = 0; txSummariesDropped = 0;
@@ -59,8 +59,12 @@ export class AppLayer {
   /** The progress callback shared by every HttpParser of this engine. */
   readonly httpCallback: (tx: HttpTx, what: number, p: HttpParser) => void;
 
-  constructor(eng: QuellEngine, summaries: boolean, events: boolean) {
+  /** Per flow slot: bit 0/1 = that direction's first data was neither HTTP nor DNS. */
+  readonly dirNone: Uint8Array;
+
+  constructor(eng: QuellEngine, maxFlows: number, summaries: boolean, events: boolean) {
     this.eng = eng; this.summaries = summaries; this.events = events;
+    this.dirNone = new Uint8Array(maxFlows);
     this.httpCallback = makeHttpCallback(this, (s) => this.eng.flows.appState[s] as FlowApp | null, (s, tx, txId) => {
       const dir = 0;
       this.eng.emitApp(s, dir, 'http', httpTxEve(tx), txId);
@@ -79,8 +83,8 @@ export class AppLayer {
     let kind = f.app[s];
     if (kind === APP_NONE) {
       if (f.flags[s] & FF_APP_DONE) return;
+      if (this.dirNone[s] & (1 << dir)) return;
       const a = f.appState[s] as FlowApp | null;
-      if (a !== null && a.dirNone[dir]) return;
       // ---- detection on the first data of this direction
       let pb = buf, po = off, pl = len;
       const probing = a !== null && a.probeLen[dir] > 0;
@@ -104,7 +108,7 @@ export class AppLayer {
       f.app[s] = r;
       f.flags[s] |= FF_APP_DONE;
       const st = this.state(s);
-      if (r === APP_HTTP) { this.flowsHttp++; st.http = new HttpGlue(this, s); }
+      if (r === APP_HTTP) { this.flowsHttp++; st.http = new HttpGlue(this, s, this.httpLimits); }
       else if (proto === PROTO_TCP) this.flowsDnsTcp++; else this.flowsDnsUdp++;
       // bytes probed earlier (copied) go to the parser first, to-server side first
       for (let d = 0; d < 2; d++) {
@@ -135,9 +139,11 @@ export class AppLayer {
 
   private dirGivesUp(s: number, dir: number): void {
     const f = this.eng.flows;
-    const st = this.state(s);
-    st.dirNone[dir] = 1; st.probe[dir] = null; st.probeLen[dir] = 0;
-    if (st.dirNone[dir ^ 1]) {
+    // a bit per direction, no object: most flows are neither HTTP nor DNS
+    this.dirNone[s] |= 1 << dir;
+    const st = f.appState[s] as FlowApp | null;
+    if (st !== null) { st.probe[dir] = null; st.probeLen[dir] = 0; }
+    if (this.dirNone[s] === 3) {
       f.flags[s] |= FF_APP_DONE;
       f.appState[s] = null; // nothing to keep for an unclassified flow
     }
@@ -164,6 +170,9 @@ export class AppLayer {
     if (fr !== null) fr.gap();
     if (st.probeLen[dir] > 0) this.dirGivesUp(s, dir);
   }
+
+  /** A new flow took slot s. */
+  reset(s: number): void { this.dirNone[s] = 0; }
 
   onFlowEnd(s: number): void {
     const st = this.eng.flows.appState[s] as FlowApp | null;
@@ -192,6 +201,7 @@ export class AppLayer {
     if (err !== 0) this.dnsParseErrors++;
     if (len < 12) return;
     this.dnsMessages++;
+    if (!this.events) { this.dnsSummary(st, m); return; }
     const rec: DnsRecordJson = dnsRecordJson(m);
     if (this.summaries) {
       if (!rec.qr) {
@@ -207,6 +217,21 @@ export class AppLayer {
       }
     }
     if (this.events) this.eng.emitApp(s, dir, 'dns', rec);
+  }
+
+  /** Summary only (quell flows): query, qtype, rcode, answers, without the full EVE record. */
+  private dnsSummary(st: FlowApp, m: DnsMessage): void {
+    const query = m.nq ? (m.qname(0) || '<root>') : '', qtype = m.nq ? suricataRrtype(m.qType[0]) : '';
+    if (m.qr === 0) { this.pushTx(st.dnsTx, { id: m.id, query, qtype, rcode: null, answers: [] }); return; }
+    const answers: string[] = [];
+    for (let i = 0; i < m.nrr; i++) if (m.rrSection[i] === DNS_SEC_ANSWER) answers.push(m.rdataStr(i));
+    for (let i = st.dnsTx.length - 1; i >= 0; i--) {
+      const t = st.dnsTx[i];
+      if (t.id === m.id && t.rcode === null && t.query === query) {
+        t.rcode = rcodeName(m.rcode); t.answers = answers; if (!t.qtype) t.qtype = qtype; return;
+      }
+    }
+    this.pushTx(st.dnsTx, { id: m.id, query, qtype, rcode: rcodeName(m.rcode), answers });
   }
 
   pushTx<T>(arr: T[], x: T): void {

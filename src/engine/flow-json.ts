@@ -17,9 +17,12 @@ export function protoName(p: number): string {
 }
 
 /** ISO 8601 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
+let cacheSec = -1, cachePrefix = '';
 export function isoUs(us: number): string {
-  const iso = new Date(Math.floor(us / 1000)).toISOString();
-  return `${iso.slice(0, 19)}.${String(Math.floor(us) % 1000000).padStart(6, '0')}Z`;
+  const sec = Math.floor(us / 1e6);
+  // consecutive records mostly share the second: format the date part once per second
+  if (sec !== cacheSec) { cacheSec = sec; cachePrefix = new Date(sec * 1000).toISOString().slice(0, 19); }
+  return `${cachePrefix}.${String(Math.floor(us) % 1000000).padStart(6, '0')}Z`;
 }
 
 /** The flows line for a flow event, null for other events. */

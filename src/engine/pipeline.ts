@@ -40,6 +40,7 @@ import {
   TCP_STATE_NAMES,
 } from './tcp-stream';
 import { AppLayer, APP_NAMES } from './app';
+import type { HttpLimits } from '../../decoders/app/http';
 import { decodeInto, DecodeContext, newDecodeContext } from './decode';
 
 export type DetectHook = (pkt: PacketView, flowSlot: number, dir: number, engine: QuellEngine) => number;
@@ -64,6 +65,8 @@ export interface EngineOptions {
   /** The detection hook (null = accept all). */
   detect?: DetectHook | null;
   ruleset?: unknown;
+  /** HTTP parser limits (decoders/app/http.ts HttpLimits); default: the parser's defaults. */
+  httpLimits?: Partial<HttpLimits>;
 }
 
 /** Classes of events for ordering (see file comment). */
@@ -122,7 +125,8 @@ export class QuellEngine implements Engine {
   constructor(opts: EngineOptions = {}) {
     const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
     this.flows = new FlowTable(maxFlows, { ...DEFAULT_TIMEOUTS, ...(opts.timeouts ?? {}) });
-    this.app = new AppLayer(this, opts.flowSummaries ?? true, opts.appEvents ?? true);
+    this.app = new AppLayer(this, maxFlows, opts.flowSummaries ?? true, opts.appEvents ?? true);
+    this.app.httpLimits = opts.httpLimits;
     this.streams = new TcpStreams(maxFlows, {
       onData: (s, dir, buf, off, len) => {
         if (this.streamTap !== null) this.streamTap(s, dir, buf, off, len);
@@ -299,6 +303,7 @@ export class QuellEngine implements Engine {
       }
     }
     this.flowVerdict[s] = 0;
+    this.app.reset(s);
     f.clientSide[s] = senderIsClient ? f.lastSrcSide : f.lastSrcSide ^ 1;
   }
 

@@ -71,7 +71,11 @@ export function mergeStats(a: Record<string, unknown>, b: Record<string, unknown
 
 function engineOptionsFor(format: OutputFormat, base: EngineOptions | undefined, workers: number): EngineOptions {
   const e: EngineOptions = { ...(base ?? {}) };
-  if (format === 'flows') { e.appEvents = false; e.flowSummaries = true; }
+  if (format === 'flows') {
+    e.appEvents = false; e.flowSummaries = true;
+    // flow summaries read no bodies: do not keep them (the parser still frames and counts them)
+    e.httpLimits = { maxRequestBody: 0, maxResponseBody: 0, ...(e.httpLimits ?? {}) };
+  }
   else { e.appEvents = e.appEvents ?? true; e.flowSummaries = e.flowSummaries ?? false; }
   if (workers > 1 && e.maxFlows !== undefined) e.maxFlows = Math.max(1, Math.ceil(e.maxFlows / workers));
   return e;
@@ -131,8 +135,9 @@ async function inThread(reader: Reader, opts: ReplayOptions, eopts: EngineOption
   for (let b = await reader.next(batchSize); b !== null; b = await reader.next(batchSize)) {
     if (b.count === 0) { reader.complete(b); continue; }
     firstOrd = b.desc[D_ID];
-    batchTimes(b.desc, b.count, res);
+    if (res.packets === 0) res.firstUs = b.desc[D_TS_SEC] * 1e6 + Math.floor(b.desc[D_TS_NSEC] / 1000);
     engine.processBatch(b);
+    res.lastUs = engine.clockUs;
     res.packets += b.count;
     reader.complete(b);
     const lines = order(engine.drainEvents(), firstOrd, fmt);

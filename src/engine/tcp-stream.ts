@@ -244,7 +244,10 @@ export class TcpStreams {
       const n = seqDiff(b, a);
       if (st.bytes + n > MAX_OOO_BYTES || st.seqs.length >= MAX_OOO_SEGS) { this.oooDropped++; return; }
       const o2 = off + seqDiff(a, seq);
-      st.seqs.splice(i, 0, a); st.data.splice(i, 0, buf.slice(o2, o2 + n)); st.bytes += n;
+      // the copy: `buf` may be a Node Buffer, whose slice() is a view, so copy explicitly
+      const copy = new Uint8Array(n);
+      copy.set(buf.subarray(o2, o2 + n));
+      st.seqs.splice(i, 0, a); st.data.splice(i, 0, copy); st.bytes += n;
       i++;
       a = b;
     }
