@@ -28,6 +28,8 @@ import { E_CAPTURE_READ, E_CAPTURE_TRUNCATED } from './capture-codes';
 
 /** Default chunk size: large reads amortise the syscall and promise per chunk. */
 export const DEFAULT_CHUNK_SIZE = 8 * 1024 * 1024;
+/** Largest batch next() returns, whatever `max` asks for (descriptor table = 3 MiB at this size). */
+export const MAX_BATCH = 65536;
 /** Smallest chunk accepted (tests use tiny chunks to force straddling packets). */
 export const MIN_CHUNK_SIZE = 64;
 
@@ -114,7 +116,8 @@ export abstract class ChunkedReader implements CaptureReader {
   async next(max: number): Promise<PacketBatch | null> {
     if (this.failure !== null) throw this.failure;
     if (this.finished) return null;
-    if (!(max >= 1)) max = 1;
+    // Clamp: a fractional max would under-size the table, a huge one would allocate for nothing.
+    max = max >= 1 ? Math.min(MAX_BATCH, Math.floor(max)) : 1;
     if (this.desc.length < max * DESC_STRIDE) {
       this.desc = new Uint32Array(max * DESC_STRIDE);
       this.verdict = new Uint32Array(max * 2);

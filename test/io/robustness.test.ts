@@ -234,3 +234,18 @@ test('missing file and directory: FileError / CaptureError with the path', async
   await assert.rejects(openCapture(missing), (e: Error & { code?: string }) => e.code === 'QUELL_E_FILE' && e.message.includes(missing) && e.message.includes('ENOENT'));
   await assert.rejects(openCapture(os.tmpdir()), (e: Error & { code?: string }) => e.code === 'QUELL_E_CAPTURE_READ' && e.message.includes('EISDIR'));
 });
+
+test('batch size argument is floored and clamped', async () => {
+  const { openCapture } = await import('../../src/io/capture');
+  const { D_CAPLEN, D_ID, DESC_STRIDE } = await import('../../src/io/batch');
+  const big = sharedCaptures().find((c) => c.kind === 'pcap-usec' && fs.statSync(c.file).size > 2_000_000)!;
+  const r = await openCapture(big.file);
+  try {
+    let b = await r.next(2.5);
+    assert.ok(b && b.count === 2 && b.desc[1 * DESC_STRIDE + D_ID] === 2 && b.desc[1 * DESC_STRIDE + D_CAPLEN] > 0);
+    b = await r.next(0);
+    assert.ok(b && b.count === 1 && b.desc[D_ID] === 3);
+    b = await r.next(1e9);
+    assert.ok(b && b.count > 1 && b.count <= 65536);
+  } finally { await r.close(); }
+});
