@@ -1,15 +1,17 @@
 /**
  * CIDR sets: IPv4 and IPv6 networks with O(prefix length) membership tests.
  *
- * Structure: a multibit trie with a 4-bit stride per family (controlled prefix expansion), in
- * one Int32Array per family. A node is 16 consecutive slots; a slot is
+ * Structure (IPv4): single addresses (/32) in an open-addressing hash set, networks in a multibit
+ * trie whose root is a direct table over the first 16 bits, then 4-bit strides (controlled
+ * prefix expansion): a lookup is one hash probe + at most 5 slot reads. (IPv6): a 4-bit-stride
+ * trie, at most 32 slot reads (IPv6 lists are short). A slot is
  *   0        empty (no network covers this nibble path),
  *   -1       covered (a network ends here: every address below matches),
- *   n > 0    index of the child node.
- * A lookup reads at most 8 slots (IPv4) or 32 slots (IPv6), stops at the first covered slot,
- * and allocates nothing. A 1-bit trie would need 4x the reads and ~2x the memory (pointer per
- * bit); an 8-bit stride halves the reads but a sparse list of /24s costs 256 slots per node
- * (1 KiB) where 16 slots (64 B) suffice. Stride 4 was the measured middle (bench/sets).
+ *   n > 0    the child node (IPv4: its offset in the table; IPv6: its index).
+ * Lookups stop at the first covered slot and allocate nothing. Why not a 1-bit trie: 4x the
+ * reads and a pointer per bit. Why not 8-bit strides everywhere: a sparse list of /25s costs
+ * 256 slots (1 KiB) per node where 16 slots (64 B) suffice. Why hosts apart: half of a typical
+ * drop list is /32s, each of which would cost 4 trie nodes. Figures: bench/sets, docs/performance.md.
  *
  * `contains` answers "is this address inside any network of the set". Which network matched is
  * not kept (no longest-prefix result is needed for block/allow decisions); a wider network
@@ -132,16 +134,134 @@ class StrideTrie {
   }
 }
 
+
+/** Bits resolved by the IPv4 root table (65536 slots, 256 KiB). */
+export const V4_ROOT_BITS = 16;
+const V4_ROOT = 1 << V4_ROOT_BITS;
+
+/**
+ * IPv4 index: single addresses (/32, half of a typical drop list) in an open-addressing hash set
+ * (one probe, usually one cache line), networks in a trie whose root resolves the first 16 bits
+ * in one read (direct table) and 4 bits per level below: a lookup is one hash probe plus at
+ * most 5 slot reads (was 8 with a 4-bit root). Slots hold the *offset* of the child node in the
+ * table (root at 0, 16-slot nodes after it), -1 covered, 0 empty.
+ */
+class V4Index {
+  table: Int32Array<ArrayBufferLike>;
+  used: number; // slots in use in `table`
+  all = false;
+  hostKeys: Uint32Array<ArrayBufferLike>;
+  hostUsed: Uint8Array<ArrayBufferLike>;
+  hostCount = 0;
+  constructor(initialNodes = 64, hostCap = 64) {
+    this.table = new Int32Array(V4_ROOT + initialNodes * 16);
+    this.used = V4_ROOT;
+    let c = 16; while (c < hostCap) c <<= 1;
+    this.hostKeys = new Uint32Array(c);
+    this.hostUsed = new Uint8Array(c);
+  }
+  get nodes(): number { return (this.used - V4_ROOT) / 16; }
+
+  private alloc(): number {
+    if (this.used + 16 > this.table.length) {
+      const t = new Int32Array(this.table.length * 2);
+      t.set(this.table);
+      this.table = t;
+    }
+    const b = this.used; this.used += 16;
+    return b;
+  }
+
+  private hostAdd(a: number): void {
+    if ((this.hostCount + 1) * 2 > this.hostKeys.length) {
+      const ok = this.hostKeys, ou = this.hostUsed;
+      this.hostKeys = new Uint32Array(ok.length * 2); this.hostUsed = new Uint8Array(ok.length * 2); this.hostCount = 0;
+      for (let i = 0; i < ok.length; i++) if (ou[i]) this.hostAdd(ok[i]);
+    }
+    const mask = this.hostKeys.length - 1;
+    let i = Math.imul(a, 0x9e3779b1) >>> 0 & mask;
+    while (this.hostUsed[i]) { if (this.hostKeys[i] === a) return; i = (i + 1) & mask; }
+    this.hostUsed[i] = 1; this.hostKeys[i] = a; this.hostCount++;
+  }
+
+  insert(words: ArrayLike<number>, len: number): void {
+    const a = words[0] >>> 0;
+    if (len === 0) { this.all = true; return; }
+    if (len === 32) { this.hostAdd(a); return; }
+    const t0 = this.table;
+    if (len <= V4_ROOT_BITS) {
+      const span = 1 << (V4_ROOT_BITS - len);
+      const base = (a >>> V4_ROOT_BITS) & ~(span - 1);
+      for (let i = 0; i < span; i++) t0[base + i] = SLOT_COVERED;
+      return;
+    }
+    let idx = a >>> V4_ROOT_BITS;
+    let v = this.table[idx];
+    if (v === SLOT_COVERED) return;
+    if (v === 0) { v = this.alloc(); this.table[idx] = v; }
+    let node = v;
+    // remaining bits [16, len) in 4-bit levels
+    const last = V4_ROOT_BITS + (((len - V4_ROOT_BITS + 3) >> 2) - 1) * 4; // bit position of the last nibble
+    for (let p = V4_ROOT_BITS; p < last; p += 4) {
+      idx = node + ((a >>> (28 - p)) & 15);
+      v = this.table[idx];
+      if (v === SLOT_COVERED) return;
+      if (v === 0) { v = this.alloc(); this.table[idx] = v; }
+      node = v;
+    }
+    const r = len - last; // 1..4
+    const nib = (a >>> (28 - last)) & 15;
+    const span = 1 << (4 - r);
+    const base = nib & ~(span - 1) & 15;
+    for (let i = 0; i < span; i++) this.table[node + base + i] = SLOT_COVERED;
+  }
+
+  has4(a: number): boolean {
+    if (this.all) return true;
+    if (this.hostCount > 0) {
+      const hk = this.hostKeys, hu = this.hostUsed, mask = hk.length - 1;
+      let i = Math.imul(a, 0x9e3779b1) >>> 0 & mask;
+      while (hu[i]) { if (hk[i] === a) return true; i = (i + 1) & mask; }
+    }
+    const t = this.table;
+    let v = t[a >>> V4_ROOT_BITS];
+    if (v < 0) return true;
+    if (v === 0) return false;
+    for (let shift = 12; shift >= 0; shift -= 4) {
+      v = t[v + ((a >>> shift) & 15)];
+      if (v < 0) return true;
+      if (v === 0) return false;
+    }
+    return false;
+  }
+
+  bytes(): number { return this.used * 4 + this.hostKeys.length * 5; }
+
+  snapshot(): V4Snapshot {
+    const tab = new Int32Array(new SharedArrayBuffer(this.used * 4)); tab.set(this.table.subarray(0, this.used));
+    const hk = new Uint32Array(new SharedArrayBuffer(this.hostKeys.length * 4)); hk.set(this.hostKeys);
+    const hu = new Uint8Array(new SharedArrayBuffer(this.hostUsed.length)); hu.set(this.hostUsed);
+    return { table: tab, all: this.all, hostKeys: hk, hostUsed: hu, hostCount: this.hostCount };
+  }
+  static over(s: V4Snapshot): V4Index {
+    const x = new V4Index(0, 16);
+    x.table = s.table; x.used = s.table.length; x.all = s.all; x.hostKeys = s.hostKeys; x.hostUsed = s.hostUsed; x.hostCount = s.hostCount;
+    return x;
+  }
+}
+
+export interface V4Snapshot { table: Int32Array; all: boolean; hostKeys: Uint32Array; hostUsed: Uint8Array; hostCount: number }
+
 /** Structured-cloneable, shared, read-only tries of a CidrSet (see CidrSet.snapshot()). */
-export interface CidrSnapshot { t4: Int32Array; all4: boolean; t6: Int32Array; all6: boolean; size: number }
+export interface CidrSnapshot { v4: V4Snapshot; t6: Int32Array; all6: boolean; size: number }
 
 /** Read-only lookups over a CidrSnapshot, in any thread. Same cost and contract as CidrSet.contains. */
 export class CidrReader {
-  private readonly t4: StrideTrie;
+  private readonly t4: V4Index;
   private readonly t6: StrideTrie;
   readonly size: number;
   constructor(s: CidrSnapshot) {
-    this.t4 = StrideTrie.over(s.t4, s.all4);
+    this.t4 = V4Index.over(s.v4);
     this.t6 = StrideTrie.over(s.t6, s.all6);
     this.size = s.size;
   }
@@ -162,7 +282,7 @@ export interface CidrSetOptions {
  * `contains`, `contains6`, `containsWords`.
  */
 export class CidrSet {
-  private t4 = new StrideTrie();
+  private t4 = new V4Index();
   private t6 = new StrideTrie();
   /** Entries: IPv4 as (addr, len) pairs; IPv6 as (w0, w1, w2, w3, len) quintuples. */
   private e4 = new Uint32Array(256);
@@ -206,7 +326,7 @@ export class CidrSet {
       a.set(t.table.subarray(0, t.nodes * 16));
       return a;
     };
-    return { t4: copy(this.t4), all4: this.t4.all, t6: copy(this.t6), all6: this.t6.all, size: this.size };
+    return { v4: this.t4.snapshot(), t6: copy(this.t6), all6: this.t6.all, size: this.size };
   }
 
   /** Add a prefix (aggregated per options). Returns the prefix as stored. */
@@ -295,7 +415,7 @@ export class CidrSet {
   }
   private rebuild4(): void {
     // Build aside, then swap: a lookup between batches never sees a half-built trie.
-    const t = new StrideTrie(Math.max(64, this.t4.nodes));
+    const t = new V4Index(Math.max(64, this.t4.nodes), this.t4.hostCount);
     const w = [0];
     for (let i = 0; i < this.n4; i++) { w[0] = this.e4[2 * i]; t.insert(w, this.e4[2 * i + 1]); }
     this.t4 = t;
