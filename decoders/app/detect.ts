@@ -21,6 +21,7 @@
  */
 import { DnsMessage, parseDns, DNS_MAX_QUESTIONS } from './dns';
 import { AEV } from './events';
+import { indexOfByte } from './bytes';
 
 export const APP_NONE = 0, APP_HTTP = 1, APP_DNS = 2;
 /** Returned when more bytes of this TCP direction are needed to decide. */
@@ -86,8 +87,8 @@ function httpRequest(buf: Uint8Array, off: number, len: number): number {
   const m = matchMethod(buf, off, len);
   if (m <= 0) return m < 0 ? APP_NEED_MORE : APP_NONE;
   const end = off + Math.min(len, DETECT_HTTP_MAX_LINE);
-  let lf = buf.indexOf(0x0a, off + m);
-  if (lf < 0 || lf >= end) {
+  const lf = indexOfByte(buf, 0x0a, off + m, end);
+  if (lf < 0) {
     // no end of line yet: wait, unless the line is already very long
     return len >= DETECT_HTTP_MAX_LINE ? APP_HTTP : APP_NEED_MORE;
   }

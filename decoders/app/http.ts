@@ -33,6 +33,7 @@
  */
 import { AEV, APP_EVENT_COUNT } from './events';
 import { matchMethod, matchResponseStart } from './detect';
+import { indexOfByte } from './bytes';
 import { normalizeUri, normalizeHost, absoluteUriAuthorityStart, authorityEnd, uriFlags, URI_BAD_ENC, URI_DOUBLE_ENC } from './uri';
 
 /** Limits (all per direction per transaction). Defaults follow Suricata's libhtp defaults in spirit. */
@@ -486,8 +487,8 @@ export class HttpParser {
   /** Sets lineComplete when a LF was consumed. */
   private lineComplete = false;
   private takeLine(d: DirState, m: HttpMsg, buf: Uint8Array, i: number, end: number, tx: HttpTx): number {
-    let lf = buf.indexOf(0x0a, i);
-    const found = lf >= 0 && lf < end;
+    const lf = indexOfByte(buf, 0x0a, i, end);
+    const found = lf >= 0;
     const stop = found ? lf : end;
     const n = stop - i;
     if (n > 0 && !d.lineOver) {
@@ -887,8 +888,8 @@ export class HttpParser {
         const r = dir === 0 ? matchMethod(buf, p, end - p) : matchResponseStart(buf, p, end - p);
         if (r > 0) { d.st = S_IDLE; return p; }
       }
-      const lf = buf.indexOf(0x0a, p);
-      if (lf < 0 || lf >= end) return end;
+      const lf = indexOfByte(buf, 0x0a, p, end);
+      if (lf < 0) return end;
       p = lf + 1;
     }
     return end;

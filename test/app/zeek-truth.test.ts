@@ -128,3 +128,40 @@ test('http.log: Zeek HTTP entries (method, host, uri, status) are found in quell
   assert.ok(total >= 25, `entries ${total}`);
   assert.ok(found / total >= 0.95, `found ${found}/${total}`);
 });
+
+test('streaming on real captures: HTTP transactions do not depend on how the stream is cut', async () => {
+  // the Zeek HTTP traces plus every suricata-verify capture (flows without HTTP transactions are skipped)
+  const files = zeekLogs('http.log').map((l) => l.trace);
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p); else if (/\.(pcap|pcapng)$/.test(e.name)) files.push(p);
+    }
+  };
+  walk(path.join(SHARED_PCAPS, 'suricata-verify'));
+  let flowsChecked = 0, txs = 0;
+  for (const file of [...new Set(files)]) {
+    let flows;
+    try { flows = await readFlows(file, 20000); } catch { continue; }
+    for (const f of flows) {
+      if (f.proto !== 6) continue;
+      const runWith = (cut: (n: number) => number) => {
+        const p = new HttpParser();
+        const out: string[] = [];
+        p.onTx = (tx, what) => { if (what === HTTP_TX_DONE) out.push(JSON.stringify(httpTxRecord(tx)) + tx.flags); };
+        let x = 7;
+        replayTcp(f, (dir, data) => {
+          for (let i = 0; i < data.length;) { x = (x * 1103515245 + 12345) >>> 0; const n = cut(x); p.feed(dir, data, i, Math.min(n, data.length - i), 0); i += n; }
+        }, 1 << 18);
+        p.finish();
+        return out;
+      };
+      const ref = runWith(() => 1 << 30);
+      if (!ref.length) continue;
+      assert.deepEqual(runWith((r) => 1 + (r >>> 25)), ref, `${file} ${f.a}:${f.ap}`);
+      flowsChecked++; txs += ref.length;
+    }
+  }
+  console.log(`streaming invariance: ${flowsChecked} HTTP flows, ${txs} transactions, ${files.length} captures`);
+  assert.ok(flowsChecked >= 500, `flows ${flowsChecked}`);
+});
