@@ -31,9 +31,13 @@ function tshark(file: string, args: string[]): string {
   return r.stdout;
 }
 
-function withTmp(fn: (dir: string) => Promise<void> | void): Promise<void> {
+async function withTmp(fn: (dir: string) => Promise<void> | void): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-io-craft-'));
-  return Promise.resolve(fn(dir)).finally(() => fs.rmSync(dir, { recursive: true, force: true }));
+  try {
+    await fn(dir);   // also catches synchronous throws
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** tshark's raw follow output: hex lines, server->client lines indented by a tab. */
