@@ -41,7 +41,7 @@ export function buildAc(atoms: AcAtom[]): AcTables {
   let cap = 1024;
   let goto = new Int32Array(cap * nClasses).fill(-1);
   let nStates = 1;
-  const outs: number[][] = [[]];
+  const outs: (number[] | null)[] = [null];
   for (const a of atoms) {
     let s = 0;
     for (const b of a.bytes) {
@@ -56,12 +56,12 @@ export function buildAc(atoms: AcAtom[]): AcTables {
           goto = g;
         }
         nx = nStates++;
-        outs.push([]);
+        outs.push(null);
         goto[s * nClasses + c] = nx;
       }
       s = nx;
     }
-    outs[s].push(a.id);
+    (outs[s] ??= []).push(a.id);
   }
   // BFS: failure links folded into a full DFA
   const fail = new Int32Array(nStates);
@@ -73,7 +73,8 @@ export function buildAc(atoms: AcAtom[]): AcTables {
   for (let qi = 1; qi < order.length; qi++) {
     const s = order[qi];
     const f = fail[s];
-    if (outs[f].length) outs[s] = outs[s].concat(outs[f]);
+    const of = outs[f];
+    if (of) outs[s] = outs[s] ? outs[s]!.concat(of) : of;
     for (let c = 0; c < nClasses; c++) {
       const nx = goto[s * nClasses + c];
       if (nx < 0) goto[s * nClasses + c] = goto[f * nClasses + c];
@@ -83,9 +84,9 @@ export function buildAc(atoms: AcAtom[]): AcTables {
   // renumber: non-accepting first, accepting last
   const newId = new Int32Array(nStates);
   let k = 0;
-  for (let s = 0; s < nStates; s++) if (outs[s].length === 0) newId[s] = k++;
+  for (let s = 0; s < nStates; s++) if (!outs[s]) newId[s] = k++;
   const firstAccept = k;
-  for (let s = 0; s < nStates; s++) if (outs[s].length !== 0) newId[s] = k++;
+  for (let s = 0; s < nStates; s++) if (outs[s]) newId[s] = k++;
   const trans = new Int32Array(nStates * nClasses);
   for (let s = 0; s < nStates; s++) {
     const base = newId[s] * nClasses;
@@ -94,7 +95,7 @@ export function buildAc(atoms: AcAtom[]): AcTables {
   const nAcc = nStates - firstAccept;
   const outStart = new Int32Array(nAcc + 1);
   const byNew: number[][] = new Array(nAcc);
-  for (let s = 0; s < nStates; s++) if (outs[s].length) byNew[newId[s] - firstAccept] = outs[s];
+  for (let s = 0; s < nStates; s++) if (outs[s]) byNew[newId[s] - firstAccept] = outs[s]!;
   let total = 0;
   for (let i = 0; i < nAcc; i++) { outStart[i] = total; total += byNew[i].length; }
   outStart[nAcc] = total;

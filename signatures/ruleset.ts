@@ -82,6 +82,12 @@ export interface PrefilterEntry {
   atomVariant: Int32Array;
   atomBack: Int32Array;
   atomLen: Int32Array;
+  /** per atom: bit0 nocase, bit1 fullword, bit2 wide variant, bit3 hex/regex (verified by the pattern engine) */
+  atomFlags: Int32Array;
+  /** text atoms: the whole literal in litPool (lower-cased when nocase), for a flat memcmp */
+  atomLitOff: Int32Array;
+  atomLitLen: Int32Array;
+  litPool: Uint8Array;
   /** strings of this buffer scanned fully (no atoms) */
   fullScan: Int32Array;
 }

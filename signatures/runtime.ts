@@ -69,6 +69,7 @@ const TCP_SPORT = FIELD_ID.get('tcp.sport')!, TCP_DPORT = FIELD_ID.get('tcp.dpor
 const UDP_SPORT = FIELD_ID.get('udp.sport')!, UDP_DPORT = FIELD_ID.get('udp.dport')!;
 void IP_FIELD_SRC;
 
+const FOLD = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
 function lowerByte(b: number): number { return b >= 0x41 && b <= 0x5a ? b | 0x20 : b; }
 
 function alnum(b: number): boolean { return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a); }
@@ -178,30 +179,34 @@ export class Matcher {
     const strings = this.rs.strings;
     let s = 0;
     let anyPat = false;
-    // Hot loop: one class lookup, one transition load and one compare per byte.
+    const aFlags = pf.atomFlags, aLitOff = pf.atomLitOff, aLitLen = pf.atomLitLen, pool = pf.litPool;
+    const aLen = pf.atomLen, aBack = pf.atomBack, aStr = pf.atomString;
+    const outStart = ac.outStart, outIds = ac.outIds, firstAccept = ac.firstAccept;
+    const fold = FOLD;
+    // Hot loop: one class lookup, one transition load and one compare per byte; text atoms are
+    // verified against the flat literal pool (typed arrays only, no object loads).
     for (let i = off; i < end; i++) {
       s = trans[s + cls[buf[i]]];
       if (s >= acc) {
-        const st = (s / nC) - ac.firstAccept;
-        for (let k = ac.outStart[st], ke = ac.outStart[st + 1]; k < ke; k++) {
-          const atom = ac.outIds[k];
-          const si = pf.atomString[atom];
-          const se = strings[si];
-          const v = pf.atomVariant[atom];
-          if (se.kind === 'text') {
-            const lit = se.lits[v];
-            const start = i + 1 - pf.atomLen[atom] - pf.atomBack[atom];
-            if (start < off || start + lit.length > end) continue;
+        const st = (s / nC) - firstAccept;
+        for (let k = outStart[st], ke = outStart[st + 1]; k < ke; k++) {
+          const atom = outIds[k];
+          const fl = aFlags[atom];
+          if ((fl & 8) === 0) {
+            const n = aLitLen[atom];
+            const start = i + 1 - aLen[atom] - aBack[atom];
+            if (start < off || start + n > end) continue;
             this.stats.verifications++;
-            if (this.verifyLit(lit, se.nocase, buf, start) && (!se.fullword || P.fullwordOk(buf, off, end, start, lit.length, se.litWide[v]))) {
-              this.addMatch(si, start - off, lit.length);
-            }
+            const lo = aLitOff[atom];
+            let j = 0;
+            if (fl & 1) { while (j < n && fold[buf[start + j]] === pool[lo + j]) j++; }
+            else { while (j < n && buf[start + j] === pool[lo + j]) j++; }
+            if (j === n && ((fl & 2) === 0 || P.fullwordOk(buf, off, end, start, n, (fl & 4) !== 0))) this.addMatch(aStr[atom], start - off, n);
           } else {
             // hex/regex: remember the candidate window; verified after the pass (sorted, deduplicated)
-            const atomLen = pf.atomLen[atom];
-            const aStart = i + 1 - atomLen;
-            const c = this.cand[si];
-            c.push(v, Math.max(off, aStart - pf.atomBack[atom]), aStart);
+            const si = aStr[atom];
+            const aStart = i + 1 - aLen[atom];
+            this.cand[si].push(pf.atomVariant[atom], Math.max(off, aStart - aBack[atom]), aStart);
             anyPat = true;
           }
         }
