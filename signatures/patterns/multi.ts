@@ -122,11 +122,13 @@ export class MultiMatcher {
       if (s !== 0) {
         const f = fail[s];
         const o = own[s]; const fo = outs[f];
-        if (o || fo) {
-          const merged = o ? [...o] : [];
-          if (fo) for (const id of fo) merged.push(id);
-          outs[s] = [...new Set(merged)];
-        }
+        if (o && fo) {
+          const merged = [...new Set(o)];
+          for (const id of fo) if (!merged.includes(id)) merged.push(id);
+          outs[s] = merged;
+        } else if (o) outs[s] = o.length > 1 ? [...new Set(o)] : o;
+        else if (fo) outs[s] = fo; // shared, read-only
+
         const row = s * C, frow = f * C;
         for (let c = 0; c < C; c++) {
           const t = go[row + c];
