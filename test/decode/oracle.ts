@@ -20,7 +20,9 @@
  *   tshark decodes the first fragment's L4 header);
  * - payload length = L4 payload bytes: tcp.len, udp.length - 8. When the capture snapped the packet
  *   (frame.cap_len < frame.len) ours counts bytes present, so ours <= tshark's is required;
- * - TCP flags: the low 8 bits of tcp.flags (tshark includes the NS/AE bit).
+ * - TCP flags: the low 8 bits of tcp.flags (tshark includes the NS/AE bit);
+ * - ICMP/ICMPv6: type/code of the outer message (error messages quote an inner IP packet whose
+ *   fields tshark lists after the outer ones).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -39,6 +41,7 @@ export const TSHARK_FIELDS = [
   'ipv6.src', 'ipv6.dst', 'ipv6.nxt', 'ipv6.hlim', 'ipv6.hopopts.nxt', 'ipv6.routing.nxt', 'ipv6.fraghdr.nxt',
   'ipv6.dstopts.nxt', 'ah.next_header', 'ipv6.fraghdr.offset', 'ipv6.fraghdr.more',
   'tcp.srcport', 'tcp.dstport', 'tcp.flags', 'tcp.len', 'udp.srcport', 'udp.dstport', 'udp.length',
+  'icmp.type', 'icmp.code', 'icmpv6.type', 'icmpv6.code',
 ] as const;
 const F: Record<string, number> = Object.fromEntries(TSHARK_FIELDS.map((f, i) => [f, i]));
 export const TSHARK_OPTS = ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:FALSE', '-o', 'tcp.desegment_tcp_streams:FALSE'];
@@ -46,7 +49,7 @@ export const TSHARK_OPTS = ['-o', 'ip.defragment:FALSE', '-o', 'ipv6.defragment:
 /** Our view of one packet, parsed from the `quell decode` JSON line. null = link type unsupported. */
 interface Ours {
   v: number; src: string; dst: string; proto: number; ttl: number; frag: boolean;
-  l4: string; sport: number; dport: number; flags: number; payload: number;
+  l4: string; sport: number; dport: number; flags: number; payload: number; icmp: string;
 }
 
 export interface Disagreement { file: string; n: number; field: string; ours: string; tshark: string }
@@ -105,7 +108,7 @@ export async function decodeOurs(file: string): Promise<{ pkts: (Ours | null)[];
           v: ip ? ip.v : 0, src: ip ? ip.src : '', dst: ip ? ip.dst : '', proto: ip ? ip.proto : -1, ttl: ip ? ip.ttl : -1,
           frag: ip ? (ip.mf || ip.frag_off > 0) : false,
           l4: j.tcp ? 'tcp' : j.udp ? 'udp' : '', sport: l4 ? l4.sport : -1, dport: l4 ? l4.dport : -1, flags,
-          payload: j.payload_len,
+          payload: j.payload_len, icmp: j.icmp ? `${j.icmp.type}/${j.icmp.code}` : '',
         });
       }
       r.complete(b);
@@ -204,6 +207,10 @@ function comparePacket(file: string, n: number, o: Ours, t: string[], out: Disag
       diff('flags', o.flags, Number(first(t[F['tcp.flags']])) & 0xff);
       payload(Number(first(t[F['tcp.len']])));
     }
+  } else if (proto === 1 || proto === 58) {
+    // ICMP error messages quote the offending packet: first occurrence = the outer message
+    const ty = first(t[F[proto === 1 ? 'icmp.type' : 'icmpv6.type']]), co = first(t[F[proto === 1 ? 'icmp.code' : 'icmpv6.code']]);
+    diff('icmp', o.icmp, ty === '' ? '' : `${ty}/${co}`);
   } else if (proto === 17) {
     const sp = first(t[F['udp.srcport']]);
     diff('l4', o.l4, sp ? 'udp' : '');
