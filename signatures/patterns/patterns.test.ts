@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   parseRegex, parseHex, literalIR, compilePattern, matchAt, findAll, findAllString, extractAtoms, isUnbounded,
-  patternStats, setWorkBudget, PatternIR, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET,
+  patternStats, setWorkBudget, PatternIR, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET, DEFAULT_WORK_BUDGET_PER_BYTE, findAllStarts,
 } from './index';
 import { caseArb, irsOf } from './testkit';
 
@@ -189,7 +189,8 @@ test('catastrophic-backtracking patterns on 100 KB hostile input stay within the
     let n = 0;
     findAll(p, data, 0, data.length, () => { n++; });
     // the budget is checked once per input position: overshoot is at most one step's work
-    assert.ok(patternStats.lastSteps <= DEFAULT_WORK_BUDGET + 4 * p.header[3] + 64, `${src}: ${patternStats.lastSteps} steps`);
+    assert.equal(patternStats.lastBudget, DEFAULT_WORK_BUDGET + DEFAULT_WORK_BUDGET_PER_BYTE * data.length);
+    assert.ok(patternStats.lastSteps <= patternStats.lastBudget + 4 * p.header[3] + 64, `${src}: ${patternStats.lastSteps} steps`);
     assert.equal(patternStats.budgetExceeded, before + 1, `${src}: budget should be hit on 100 KB`);
     // one anchored attempt is linear: bounded by RE_SCAN_LIMIT positions x program size
     const len = matchAt(p, data, 0, data.length);
@@ -210,6 +211,20 @@ test('hostile patterns give exact answers on smaller input (linear engine, not a
     assert.deepEqual(r[0], [0, 301]);
     assert.equal(patternStats.budgetExceeded > 0, true); // from the previous test
   } finally { setWorkBudget(old); }
+});
+
+test('findAllStarts restricts match starts, not the data (prefilter verification)', () => {
+  const d = bytes('xxabcabcab');
+  const p = compilePattern(re('abc(abc)?'));
+  const out: [number, number][] = [];
+  findAllStarts(p, d, 0, d.length, 3, 6, (o, l) => out.push([o, l]));
+  assert.deepEqual(out, [[5, 3]]);
+  const all: [number, number][] = [];
+  findAllStarts(p, d, 0, d.length, 0, d.length, (o, l) => all.push([o, l]));
+  assert.deepEqual(all, ours(re('abc(abc)?'), d));
+  const lit: [number, number][] = [];
+  findAllStarts(compilePattern(literalIR(bytes('ab'), { nocase: false })), d, 0, d.length, 3, 9, (o, l) => lit.push([o, l]));
+  assert.deepEqual(lit, [[5, 2], [8, 2]]);
 });
 
 test('extractAtoms: best atom, backtrack, alternatives, nocase, null when impossible', () => {

@@ -11,8 +11,10 @@ import { Node, PatternIR, ByteSet, setHas, setSize, setAll, setUnion, setEmpty, 
 
 /** YARA's YR_RE_SCAN_LIMIT (4.2): a regex match never extends more than 4096 bytes past its start. */
 export const RE_SCAN_LIMIT = 4096;
-/** Default work budget per findAll()/matchAt() call, in VM thread steps (see docs/patterns.md). */
+/** Default fixed part of the work budget per findAll()/matchAt() call, in VM thread steps (docs/patterns.md). */
 export const DEFAULT_WORK_BUDGET = 2_000_000;
+/** Default per-byte part of the work budget: a call over n bytes may use BUDGET + n * PER_BYTE steps. */
+export const DEFAULT_WORK_BUDGET_PER_BYTE = 64;
 
 // Opcodes (3 int32 per instruction: op, a, b).
 const OP_BYTE = 0, OP_CLASS = 1, OP_ANY = 2, OP_SPLIT = 3, OP_JMP = 4, OP_BOL = 5, OP_EOL = 6,
@@ -50,14 +52,19 @@ export const patternStats = {
   lastSteps: 0,
   /** Number of calls that hit the work budget (their remaining matches are reported as not found). */
   budgetExceeded: 0,
-  /** Work budget per call (VM thread steps). */
+  /** Fixed part of the work budget per call (VM thread steps). */
   budget: DEFAULT_WORK_BUDGET,
+  /** Per-byte part of the work budget (steps per byte of the scanned range). */
+  budgetPerByte: DEFAULT_WORK_BUDGET_PER_BYTE,
+  /** Budget of the most recent call (steps). */
+  lastBudget: 0,
 };
 
-/** Sets the per-call work budget (steps). Returns the previous value. */
-export function setWorkBudget(steps: number): number {
+/** Sets the fixed part of the per-call work budget (steps), and optionally the per-byte part. Returns the previous fixed part. */
+export function setWorkBudget(steps: number, perByte?: number): number {
   const old = patternStats.budget;
   patternStats.budget = Math.max(1, Math.floor(steps));
+  if (perByte !== undefined) patternStats.budgetPerByte = Math.max(0, Math.floor(perByte));
   return old;
 }
 
@@ -288,7 +295,11 @@ function literalAt(p: CompiledPattern, buf: Uint8Array, start: number, end: numb
   return n;
 }
 
-function beginCall(): void { callSteps = 0; aborted = false; budgetLeft = patternStats.budget; }
+function beginCall(bytes: number): void {
+  callSteps = 0; aborted = false;
+  budgetLeft = patternStats.budget + patternStats.budgetPerByte * Math.max(0, bytes);
+  patternStats.lastBudget = budgetLeft;
+}
 function endCall(): void {
   patternStats.steps += callSteps; patternStats.lastSteps = callSteps;
   if (aborted) patternStats.budgetExceeded++;
@@ -302,7 +313,8 @@ function endCall(): void {
  */
 export function matchAt(p: CompiledPattern, buf: Uint8Array, start: number, end: number, dataStart = 0): number {
   if (p.header[H_KIND] === KIND_LITERAL) return literalAt(p, buf, start, end);
-  beginCall();
+  const maxLen = p.header[H_MAXLEN];
+  beginCall(maxLen >= 0 ? Math.min(maxLen, end - start) : end - start);
   const r = runProgram(p, buf, start, dataStart, end);
   endCall();
   return r;
@@ -315,12 +327,23 @@ export function matchAt(p: CompiledPattern, buf: Uint8Array, start: number, end:
  * exceeded, the scan stops (later matches are not reported) and patternStats.budgetExceeded counts it.
  */
 export function findAll(p: CompiledPattern, buf: Uint8Array, start: number, end: number, onMatch: (off: number, len: number) => void): void {
-  if (p.header[H_KIND] === KIND_LITERAL) { findLiteral(p, buf, start, end, onMatch); return; }
+  findAllStarts(p, buf, start, end, start, end, onMatch);
+}
+
+/**
+ * Like findAll over the data buf[dataStart, dataEnd), but only for match starts in [startLo, startHi):
+ * the verification step after a prefilter hit (atom end e, atom length L, backtrack B: startLo =
+ * e - L - B, startHi = e - L + 1). One budgeted call (budget grows with startHi - startLo).
+ */
+export function findAllStarts(p: CompiledPattern, buf: Uint8Array, dataStart: number, dataEnd: number,
+  startLo: number, startHi: number, onMatch: (off: number, len: number) => void): void {
+  const lo = Math.max(startLo, dataStart), hi = Math.min(startHi, dataEnd);
+  if (p.header[H_KIND] === KIND_LITERAL) { findLiteral(p, buf, lo, Math.min(dataEnd, hi + p.lit.length - 1), onMatch); return; }
   const first = p.first;
-  beginCall();
-  for (let s = start; s < end; s++) {
+  beginCall(hi - lo);
+  for (let s = lo; s < hi; s++) {
     if (first[buf[s]] === 0) continue; // cheap skip: no match can start with this byte
-    const len = runProgram(p, buf, s, start, end);
+    const len = runProgram(p, buf, s, dataStart, dataEnd);
     if (aborted) break;
     if (len > 0) onMatch(s, len);
   }
@@ -373,16 +396,18 @@ let varW = new Int32Array(64);
  * at each offset the ascii form is tried first and the wide form only if the ascii form does not
  * match there at all; fullword is checked afterwards on the chosen form (so an ascii match that fails
  * fullword hides a wide match at the same offset, as in yara). Pass null for an absent form.
- * onMatch(offset, length) in increasing offset order.
+ * onMatch(offset, length) in increasing offset order. Optional [startLo, startHi) restricts match
+ * starts (prefilter verification), the data stays buf[start, end).
  */
 export function findAllString(ascii: CompiledPattern | null, wide: CompiledPattern | null, fullword: boolean,
-  buf: Uint8Array, start: number, end: number, onMatch: (off: number, len: number) => void): void {
+  buf: Uint8Array, start: number, end: number, onMatch: (off: number, len: number) => void,
+  startLo = start, startHi = end): void {
   let na = 0, nw = 0;
-  if (ascii) findAll(ascii, buf, start, end, (o, l) => {
+  if (ascii) findAllStarts(ascii, buf, start, end, startLo, startHi, (o, l) => {
     if (na + 2 > varA.length) { const t = new Int32Array(varA.length * 2); t.set(varA); varA = t; }
     varA[na++] = o; varA[na++] = l;
   });
-  if (wide) findAll(wide, buf, start, end, (o, l) => {
+  if (wide) findAllStarts(wide, buf, start, end, startLo, startHi, (o, l) => {
     if (nw + 2 > varW.length) { const t = new Int32Array(varW.length * 2); t.set(varW); varW = t; }
     varW[nw++] = o; varW[nw++] = l;
   });
