@@ -49,7 +49,7 @@ test('DNS over UDP on any port; mDNS/LLMNR/NetBIOS ports excluded; random bytes 
   const buf = new Uint8Array(200);
   for (let n = 0; n < 20000; n++) {
     const len = 12 + (n % 180);
-    for (let i = 0; i < len; i++) { x = (x * 1103515245 + 12345) >>> 0; buf[i] = x >>> 24; }
+    for (let i = 0; i < len; i++) { x = (Math.imul(x, 1103515245) + 12345) >>> 0; buf[i] = x >>> 24; }
     if (detectApp(17, true, buf, 0, len, 1000, 2000) === APP_DNS) hits++;
   }
   assert.ok(hits <= 2, `random datagrams taken for DNS: ${hits}`);

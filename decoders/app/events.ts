@@ -46,8 +46,8 @@ export const APP_EVENT_NAMES = [
   'dns.names_limit',              // decoded names exceed DNS_NAMES_BYTES for one message
   'dns.rdata_invalid',            // rdata shorter/longer than its type requires
   'dns.z_flag_set',               // reserved Z bit set
-  'dns.tcp_len_invalid',          // TCP length prefix < 12
-  'dns.tcp_gap',                  // a gap in a DNS-over-TCP stream: framing is lost for the rest of the direction
+  'dns.tcp_len_invalid',          // TCP length prefix < 12 (raised by the caller from DnsTcpFramer.badLengths)
+  'dns.tcp_gap',                  // a gap in a DNS-over-TCP stream: framing is lost (raised by the caller with DnsTcpFramer.gap())
   'dns.trailing_bytes',           // bytes after the last record
 ] as const;
 
