@@ -27,6 +27,9 @@ const REPS = Number(args[args.indexOf('--reps') + 1]) || (args.includes('--quick
 const DRAIN_N = 50_000;
 const RTT_N = args.includes('--quick') ? 3000 : 10_000;
 const TCP_SECS = 4;
+const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['a', 'b', 'c'];
+/** quell run with another engine (e.g. an accept-all module) to separate plumbing from engine cost */
+const ENGINE_MODULE = args.includes('--engine-module') ? path.resolve(args[args.indexOf('--engine-module') + 1]) : null;
 
 function sh(cmd: string, a: string[]): string {
   const r = spawnSync(cmd, a, { encoding: 'utf8', timeout: 60_000 });
@@ -35,7 +38,7 @@ function sh(cmd: string, a: string[]): string {
 }
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = () => os.loadavg()[0];
-const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+const median = (xs: number[]) => { if (!xs.length) return NaN; const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 function build(): void {
   fs.mkdirSync(TOOLS, { recursive: true });
@@ -71,7 +74,7 @@ class Bench {
     const c = kind === 'c'
       ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), ['0', String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
       : this.run(this.pair.server, 1, process.execPath, [QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
-        '--eve', '/dev/null', '--stats-interval', '3600']);
+        '--eve', '/dev/null', '--stats-interval', '3600', ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
     const ok = await waitFor(() => /ready/.test(c.err()) || c.p.exitCode !== null, 20_000, 20);
     if (!ok || c.p.exitCode !== null) throw new Error(`${kind} consumer did not start: ${c.err()}`);
     return c;
@@ -149,21 +152,22 @@ async function main(): Promise<void> {
   try {
     const drain: Record<Consumer, number[]> = { c: [], quell: [] };
     const loads: number[] = [];
-    for (let i = 0; i < REPS; i++) {
+    for (let i = 0; i < REPS && ONLY.includes('a'); i++) {
       for (const k of ['c', 'quell'] as Consumer[]) { const r = await b.drain(k); drain[k].push(r.pps); loads.push(r.load); await sleep(300); }
     }
     const rtt: Record<string, { p50: number[]; p99: number[] }> = { none: { p50: [], p99: [] }, c: { p50: [], p99: [] }, quell: { p50: [], p99: [] } };
-    for (let i = 0; i < REPS; i++) {
+    for (let i = 0; i < REPS && ONLY.includes('b'); i++) {
       for (const k of [null, 'c', 'quell'] as (Consumer | null)[]) { const r = await b.rtt(k); rtt[k ?? 'none'].p50.push(r.p50); rtt[k ?? 'none'].p99.push(r.p99); loads.push(r.load); await sleep(300); }
     }
     const tcp: Record<string, number[]> = { none: [], c: [], quell: [] };
-    for (let i = 0; i < REPS; i++) {
+    for (let i = 0; i < REPS && ONLY.includes('c'); i++) {
       for (const k of [null, 'c', 'quell'] as (Consumer | null)[]) { const r = await b.tcp(k); tcp[k ?? 'none'].push(r.gbit); loads.push(r.load); await sleep(300); }
     }
     const m = (xs: number[]) => median(xs);
     const added = (k: 'c' | 'quell', q: 'p50' | 'p99') => m(rtt[k][q]) - m(rtt.none[q]);
     res.drain_pps = drain; res.rtt_us = rtt; res.tcp_gbit = tcp;
     res.load_avg = { min: Math.min(...loads), max: Math.max(...loads) };
+    res.engine = ENGINE_MODULE ?? 'default (src/engine/pipeline, no rules)';
     res.summary = {
       capacity_ratio: m(drain.quell) / m(drain.c),
       added_p50_us: { c: added('c', 'p50'), quell: added('quell', 'p50') },
