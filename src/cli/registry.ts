@@ -21,4 +21,6 @@ export const COMMANDS: Record<string, () => Command> = {
   check: () => require('./commands/check').command,
   // scan: match rules against files like the yara program (issue 4)
   scan: () => require('./commands/scan').command,
+  // test: replay cases (capture + rules + expected EVE events), suricata-verify style (issue 4)
+  test: () => require('./commands/test').command,
 };
