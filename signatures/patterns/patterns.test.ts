@@ -285,3 +285,41 @@ test('compiled patterns are plain typed arrays (structured-clone round trip)', (
   assert.deepEqual(b, a);
   for (const v of Object.values(q)) assert.ok(ArrayBuffer.isView(v));
 });
+
+test('hex jumps over 200 (yara chains them into sub-strings) match like lazy jumps: 80 random cases vs yara', () => {
+  let seed = 7;
+  const r = () => { seed ^= seed << 13; seed ^= seed >>> 17; seed ^= seed << 5; return (seed >>> 0) / 4294967296; };
+  const pats: string[] = [];
+  for (let i = 0; i < 80; i++) {
+    const parts = ['61'];
+    const n = 1 + Math.floor(r() * 3);
+    for (let k = 0; k < n; k++) {
+      const lo = Math.floor(r() * 300), hi = lo + Math.floor(r() * 300);
+      parts.push(r() < 0.2 ? `[${lo}-]` : `[${lo}-${hi}]`, ['62', '63', '62 63', '6?'][Math.floor(r() * 4)]);
+    }
+    pats.push(parts.join(' '));
+  }
+  const data = new Uint8Array(3000);
+  for (let i = 0; i < data.length; i++) data[i] = r() < 0.02 ? 0x61 : r() < 0.02 ? 0x62 : r() < 0.02 ? 0x63 : 0x78;
+  const rf = join(tmp, 'chain.yar'), df = join(tmp, 'chain.bin');
+  writeFileSync(rf, pats.map((h, i) => `rule r${i} { strings: $a = { ${h} } condition: $a }`).join('\n') + '\n');
+  writeFileSync(df, data);
+  const p = spawnSync(YARA, ['-s', '-L', '-w', rf, df], { encoding: 'latin1', maxBuffer: 64 << 20 });
+  assert.equal(p.status, 0, p.stderr);
+  const ys = pats.map(() => [] as string[]);
+  let cur = -1;
+  for (const line of p.stdout.split('\n')) {
+    const h = /^r(\d+) /.exec(line);
+    if (h) { cur = Number(h[1]); continue; }
+    const m = /^0x([0-9a-f]+):(\d+):/.exec(line);
+    if (m) ys[cur].push(`${parseInt(m[1], 16)}:${m[2]}`);
+  }
+  let withMatches = 0;
+  pats.forEach((h, i) => {
+    // yara -L prints min(length, 512) (MAX_MATCH_DATA)
+    const o = ours(hex(h), data).map(([off, len]) => `${off}:${Math.min(len, 512)}`);
+    assert.deepEqual(o, ys[i], `{ ${h} }`);
+    if (o.length) withMatches++;
+  });
+  assert.ok(withMatches > 20, `only ${withMatches} patterns matched`);
+});
