@@ -1,0 +1,179 @@
+/**
+ * Inline operations harness (test-only): the operations layer wired the way the runner is meant
+ * to wire it (docs/operations.md "Integration"), on a real NFQUEUE queue, so the inline ops tests
+ * run before `quell run` integrates it.
+ *
+ *   main thread: SetRegistry (shared bans, a file block list, an allowlist), BanStore,
+ *                ControlServer on a unix socket, OpsDispatcher (alert -> shared ban), events file
+ *   worker:      NfqueueSource -> QuellEngine with WorkerOps.wrap(detect) -> verdicts
+ *
+ * The detect hook stands in for the compiled rule
+ *   `tcp.flags == 0x02 and count(by = src, window = 10s) > SCAN_LIMIT` -> alert, drop, block src for 10m
+ * (WorkerOps.rate is what the rules' count() calls).
+ *
+ * Usage (inside the server namespace): node ops-host.js CONFIG_JSON. Prints "ready:" on stderr.
+ * Per-source counters and timing go through a SharedArrayBuffer exposed in /v1/stats.
+ */
+import { isMainThread, Worker, parentPort, workerData } from 'worker_threads';
+import * as fs from 'fs';
+
+interface Config {
+  queue: number; socket: string; listFile: string; allowFile: string; stateFile: string; eventsFile: string;
+  watch: string[];   // client addresses whose verdicts are counted
+  timed: string;     // the address whose ban delay is measured
+  scanLimit: number;
+}
+
+// shared words: per watched address [accepted, dropped]; then timing (Float64): addNs, lastAcceptNs, firstDropNs
+const W_PER = 2;
+
+function ip4(s: string): number { const p = s.split('.').map(Number); return (((p[0] << 24) | (p[1] << 16) | (p[2] << 8) | p[3]) >>> 0); }
+
+if (isMainThread) void main(); else worker();
+
+async function main(): Promise<void> {
+  const cfg = JSON.parse(process.argv[2]) as Config;
+  const { SetRegistry, NamedSet } = await import('../../src/ops/sets');
+  const { BanStore } = await import('../../src/ops/bans');
+  const { ControlServer } = await import('../../src/control/server');
+  const { OpsHandler } = await import('../../src/control/handler');
+  const { OpsDispatcher } = await import('../../src/ops/runtime');
+  const { eventJson } = await import('../../src/ops/actions');
+
+  const counts = new Int32Array(new SharedArrayBuffer(4 * W_PER * cfg.watch.length));
+  const timing = new Float64Array(new SharedArrayBuffer(8 * 4));
+  const reg = new SetRegistry();
+  const t0 = process.hrtime.bigint();
+  reg.add(new NamedSet('bans', 'block', null, {}, undefined, true, 65536));
+  reg.add(new NamedSet('drop', 'block', cfg.listFile, {}, undefined, true, 1024));
+  reg.add(new NamedSet('mgmt', 'allow', cfg.allowFile, {}, undefined, true, 1024));
+  const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const store = new BanStore(cfg.stateFile, new Map(reg.all().map((s) => [s.name, s.timed])));
+  store.load();
+  const disp = new OpsDispatcher(reg, null, { banSet: 'bans' });
+  disp.setRules([{ name: 'port_scan', sid: 9000001, actions: [{ verb: 'alert' }, { verb: 'block', target: 'src', value: 600 }] }]);
+  const out = fs.openSync(cfg.eventsFile, 'a');
+  let workerStats: Record<string, unknown> = {};
+
+  const w = new Worker(__filename, { workerData: { cfg, snap: reg.snapshot(), counts, timing } });
+  reg.onSnapshotChange = () => w.postMessage({ type: 'sets', snap: reg.snapshot() });
+  w.on('message', (m: { type: string; events?: Record<string, unknown>[]; stats?: Record<string, unknown>; message?: string }) => {
+    if (m.type === 'events' && m.events) {
+      for (const ev of m.events) {
+        // tsNs arrives as a bigint (structured clone keeps it)
+        fs.writeSync(out, eventJson(ev) + '\n');
+      }
+      disp.onEvents(m.events);
+    } else if (m.type === 'stats' && m.stats) workerStats = m.stats;
+    else if (m.type === 'fatal') { process.stderr.write(`fatal: ${m.message}\n`); process.exit(1); }
+    else if (m.type === 'ready') void startApi();
+  });
+  w.on('error', (e) => { process.stderr.write(`worker error: ${e.stack}\n`); process.exit(1); });
+
+  const handler = new OpsHandler(reg, {
+    stats: () => {
+      const per: Record<string, { accepted: number; dropped: number }> = {};
+      cfg.watch.forEach((a, i) => { per[a] = { accepted: Atomics.load(counts, W_PER * i), dropped: Atomics.load(counts, W_PER * i + 1) }; });
+      return { setLoadMs: loadMs, perSource: per, timing: { addNs: timing[0], lastAcceptNs: timing[1], firstDropNs: timing[2] }, worker: workerStats, dispatcher: disp.counters };
+    },
+  });
+  // measure the API add: the moment the shared table holds the entry (after addEntry returns)
+  const origAdd = handler.addEntry.bind(handler);
+  handler.addEntry = (set, addr, ttl) => {
+    const r = origAdd(set, addr, ttl);
+    if (addr === cfg.timed) timing[0] = Number(process.hrtime.bigint());
+    return r;
+  };
+  const api = new ControlServer(handler, { socket: cfg.socket });
+  async function startApi(): Promise<void> {
+    await api.start();
+    process.stderr.write(`ready: queue ${cfg.queue}, sets loaded in ${loadMs.toFixed(1)} ms\n`);
+  }
+  const stop = async () => {
+    w.postMessage({ type: 'stop' });
+    await new Promise((r) => setTimeout(r, 200));
+    await w.terminate();
+    store.flushSync();
+    await api.close();
+    fs.closeSync(out);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+function worker(): void {
+  const { cfg, snap, counts, timing } = workerData as { cfg: Config; snap: never; counts: Int32Array; timing: Float64Array };
+  const port = parentPort!;
+  /* eslint-disable @typescript-eslint/no-var-requires */
+  const { NfqueueSource } = require('../../src/io/nfqueue');
+  const { createEngine } = require('../../src/engine/pipeline');
+  const { WorkerOps } = require('../../src/ops/runtime');
+  const { V_ACCEPT, V_DROP } = require('../../src/io/batch');
+  /* eslint-enable */
+  const watch = cfg.watch.map(ip4);
+  const timedAddr = ip4(cfg.timed);
+  const ops = new WorkerOps(snap, { mode: 'src' });
+  ops.setCounters([10_000]);
+  let alerted = new Set<number>();
+  const inner = (pkt: any, _slot: number, _dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (pkt.ipVer !== 4 || pkt.ipProto !== 6 || pkt.tcpFlags !== 0x02) return V_ACCEPT;
+    const now = WorkerOps.nowMs(pkt);
+    if (ops.rate(0, 0, 10_000, pkt, -1, now) > cfg.scanLimit) {
+      ops.ban('src', 600, pkt, now);
+      if (!alerted.has(pkt.src4)) {
+        alerted.add(pkt.src4);
+        const a = pkt.src4;
+        engine.emit({
+          event_type: 'alert', tsNs: BigInt(now) * 1_000_000n, proto: 6,
+          src_ip: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, src_port: pkt.sport,
+          dest_ip: '', dest_port: pkt.dport,
+          alert: { rule: 'port_scan', sid: 9000001, signature: 'port scan (SYN) from one source', action: 'drop,block' },
+        });
+      }
+      return V_DROP;
+    }
+    return V_ACCEPT;
+  };
+  const gated = ops.wrap(inner);
+  const detect = (pkt: any, slot: number, dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const v = gated(pkt, slot, dir, engine);
+    if (pkt.ipVer === 4) {
+      const i = watch.indexOf(pkt.src4);
+      if (i >= 0) {
+        const dropped = (v & 0xff) === V_DROP;
+        Atomics.add(counts, W_PER * i + (dropped ? 1 : 0), 1);
+        if (pkt.src4 === timedAddr) {
+          const t = Number(process.hrtime.bigint());
+          if (dropped) { if (timing[2] === 0) timing[2] = t; } else timing[1] = t;
+        }
+      }
+    }
+    return v;
+  };
+  const engine = createEngine({ detect });
+  let src: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  try { src = new NfqueueSource({ queue: cfg.queue, failOpen: false }); } catch (e) {
+    port.postMessage({ type: 'fatal', message: (e as Error).message }); return;
+  }
+  let stop = false;
+  port.on('message', (m: { type: string; snap?: never }) => {
+    if (m.type === 'stop') stop = true;
+    else if (m.type === 'sets' && m.snap) ops.setSnapshot(m.snap);
+  });
+  port.postMessage({ type: 'ready' });
+  const tick = () => {
+    const end = Date.now() + 20;
+    do {
+      const b = src.recvSync(5);
+      if (b) { engine.processBatch(b); src.complete(b); }
+    } while (!stop && Date.now() < end);
+    const ev = engine.drainEvents();
+    if (ev.length) port.postMessage({ type: 'events', events: ev });
+    port.postMessage({ type: 'stats', stats: ops.stats() });
+    if (stop) { try { src.closeSync(); } catch { /* closing */ } return; }
+    alerted = alerted.size > 10000 ? new Set() : alerted;
+    setImmediate(tick);
+  };
+  setImmediate(tick);
+}
