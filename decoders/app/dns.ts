@@ -233,8 +233,8 @@ function readName(b: Uint8Array, p: number, base: number, end: number, out: DnsM
     if (total > DNS_MAX_NAME_LEN) { nameErr = AEV['dns.name_too_long']; break; }
     if (w + c + 1 > DNS_NAMES_BYTES) { nameErr = AEV['dns.names_limit']; break; }
     if (w > start) names[w++] = 0x2e;
-    names.set(b.subarray(p + 1, p + 1 + c), w);
-    w += c;
+    // labels are short: a copy loop costs less than a subarray view object per label
+    for (let k = p + 1, e = p + 1 + c; k < e; k++) names[w++] = b[k];
     p += 1 + c;
   }
   out.namesUsed = w;

@@ -502,7 +502,9 @@ export class HttpParser {
       }
       if (k > 0) {
         m.ensure(m.used + k + 1);
-        m.buf.set(buf.subarray(i, i + k), m.used);
+        // short pieces: a loop (no subarray view object); long ones: native set()
+        if (k < 64) { const mb = m.buf; let w = m.used; for (let j = i; j < i + k; j++) mb[w++] = buf[j]; }
+        else m.buf.set(buf.subarray(i, i + k), m.used);
         m.used += k;
       }
     }
