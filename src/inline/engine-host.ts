@@ -12,6 +12,7 @@
 import * as path from 'path';
 import type { Engine } from '../engine/types';
 import { QuellError } from '../errors';
+import { V_ACCEPT, V_F_FLOW } from '../io/batch';
 
 export interface RulesDiagnostic { severity: string; message: string; line?: number; col?: number; code?: string; text?: string }
 export interface CompiledRules { ruleset: unknown; detect: unknown; diagnostics: RulesDiagnostic[]; ruleCount: number }
@@ -82,7 +83,8 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pipeline = require('../engine/pipeline') as { createEngine: (o: Record<string, unknown>) => Engine & { detect: unknown } };
   const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>') : null;
-  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: compiled?.detect ?? null });
+  const bypass = typeof spec.engineOptions.bypassAfterBytes === 'number' ? spec.engineOptions.bypassAfterBytes : 0;
+  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: withBypass(compiled?.detect ?? null, bypass) });
   return {
     engine,
     reload(text: string, file: string): void {
@@ -90,7 +92,27 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
       // setRuleset() takes effect from the next batch; the detect hook is swapped at the same point
       // because this runs between batches (the worker handles messages only between ticks).
       engine.setRuleset(c.ruleset);
-      (engine as unknown as { detect: unknown }).detect = c.detect;
+      (engine as unknown as { detect: unknown }).detect = withBypass(c.detect, bypass);
     },
   };
+}
+
+type Detect = (pkt: unknown, slot: number, dir: number, engine: { flows: { bytes: ArrayLike<number> } }) => number;
+
+/**
+ * `quell run --bypass-after BYTES` in user space: once a flow has carried BYTES (both directions,
+ * wire bytes as the flow table counts them), its packets get accept + V_F_FLOW, so the connmark
+ * rules of `quell iptables` keep the rest of the flow in the kernel. One add and compare per packet.
+ */
+export function withBypass(detect: unknown, bytes: number): unknown {
+  if (!bytes) return detect;
+  const inner = typeof detect === 'function' ? (detect as Detect) : null;
+  const hook: Detect = (pkt, slot, dir, engine) => {
+    if (slot >= 0) {
+      const b = engine.flows.bytes;
+      if (b[2 * slot] + b[2 * slot + 1] >= bytes) return V_ACCEPT | V_F_FLOW;
+    }
+    return inner ? inner(pkt, slot, dir, engine) : V_ACCEPT;
+  };
+  return hook;
 }

@@ -144,3 +144,29 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('inline: quell run --bypass-after (user space, real engine): a long download leaves the queue after the threshold', { skip, timeout: 90_000 }, async (t) => {
+  const dir = tmpDir('bypass');
+  const pair = NetnsPair.create('y');
+  try {
+    fs.writeFileSync(path.join(dir, 'big.bin'), Buffer.alloc(4 << 20, 0x62));
+    await startHttpServer(pair, dir);
+    await applyIptables(pair, ['--queues', '0']);   // no connbytes rule: the bypass is quell's
+    const q = await startQuell(pair, ['--queues', '0', '--bypass-after', '300000'], dir);
+    try {
+      const r = curl(pair, `http://${pair.serverAddr}:8080/big.bin`, { maxTime: 15 });
+      assert.equal(r.code, '200', r.stderr);
+      await sleep(1300);
+      const q0 = lastStats(q)!.inline.queues[0];
+      // packets already queued when the first accept-flow took effect get one too
+      assert.ok(q0.verdicts.accept_flow >= 1 && q0.verdicts.accept_flow <= 20, `accept-flow verdicts: ${q0.verdicts.accept_flow}`);
+      assert.ok(q0.packets < 100, `the 4 MiB download was not queued in full (${q0.packets} packets queued)`);
+      t.diagnostic(`packets queued for a 4 MiB download with --bypass-after 300000: ${q0.packets} (accept-flow verdicts ${q0.verdicts.accept_flow})`);
+    } finally {
+      assert.equal(await q.stop('SIGTERM'), 0);
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

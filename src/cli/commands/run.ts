@@ -22,7 +22,8 @@ options:
   --fail-open           queue or socket full: the kernel accepts packets unseen (NFQA_CFG_F_FAIL_OPEN)
   --fail-closed         queue or socket full: the kernel drops them (default)
   --eve FILE            append EVE JSON events here (default: stdout)
-  --bypass-after BYTES  passed to the engine; the kernel-side bypass is quell iptables --bypass-after
+  --bypass-after BYTES  flows that carried BYTES leave the queue (accept-flow via the connmark rules);
+                        the kernel-only equivalent is quell iptables --bypass-after (connbytes)
   --stats-interval S    seconds between stats events (default 10)
   --max-batch N         packets per receive batch (default ${DEFAULT_MAX_BATCH})
   --queue-maxlen N      kernel queue length per queue (default ${DEFAULT_MAXLEN})
