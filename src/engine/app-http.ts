@@ -30,6 +30,7 @@ export class HttpGlue {
 export function makeHttpCallback(app: AppLayer, flowApp: (slot: number) => FlowApp | null,
   emit: (slot: number, tx: HttpTx, txId: number) => void): (tx: HttpTx, what: number, p: HttpParser) => void {
   return (tx, what, p) => {
+    app.httpProgress(tx, what, p.userData);
     if (what !== HTTP_TX_DONE) return;
     const slot = p.userData;
     const st = flowApp(slot);

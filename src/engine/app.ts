@@ -71,6 +71,12 @@ export class AppLayer {
     });
   }
 
+  /** HTTP progress of flow `slot` (every `what`), for detection (engine.appTap). */
+  httpProgress(tx: HttpTx, what: number, slot: number): void {
+    const t = this.eng.appTap;
+    if (t !== null) t.httpProgress(slot, tx, what);
+  }
+
   private state(s: number): FlowApp {
     let a = this.eng.flows.appState[s] as FlowApp | null;
     if (a === null) { a = new FlowApp(); this.eng.flows.appState[s] = a; }
@@ -151,6 +157,7 @@ export class AppLayer {
 
   private feed(s: number, st: FlowApp, kind: number, dir: number, proto: number, buf: Uint8Array, off: number, len: number): void {
     if (kind === APP_HTTP) {
+      if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s);
       st.http!.feed(dir, buf, off, len, this.eng.curTsUs);
       return;
     }
@@ -201,6 +208,7 @@ export class AppLayer {
     if (err !== 0) this.dnsParseErrors++;
     if (len < 12) return;
     this.dnsMessages++;
+    if (this.eng.appTap !== null) this.eng.appTap.dnsMessage(s, dir, m);
     if (!this.events) { this.dnsSummary(st, m); return; }
     const rec: DnsRecordJson = dnsRecordJson(m);
     if (this.summaries) {

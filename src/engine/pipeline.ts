@@ -40,10 +40,28 @@ import {
   TCP_STATE_NAMES,
 } from './tcp-stream';
 import { AppLayer, APP_NAMES } from './app';
-import type { HttpLimits } from '../../decoders/app/http';
+import type { HttpLimits, HttpTx } from '../../decoders/app/http';
+import type { DnsMessage } from '../../decoders/app/dns';
 import { decodeInto, DecodeContext, newDecodeContext } from './decode';
 
 export type DetectHook = (pkt: PacketView, flowSlot: number, dir: number, engine: QuellEngine) => number;
+/**
+ * Detection's view of what the app layer produced during the current packet (src/engine/detect.ts
+ * sets engine.appTap; null = nobody listens). Called synchronously from inside the packet's
+ * processing, before the detect hook runs for it; views are valid during the call only (HTTP:
+ * the tx stays valid until the parser's next feed, announced by httpBeforeFeed).
+ * A detect hook that carries `attach(engine)` is attached when the engine starts using it.
+ */
+export interface AppTap {
+  /** HTTP progress (decoders/app/http.ts HTTP_REQUEST_HEADERS ... HTTP_TX_DONE) of flow `slot`. */
+  httpProgress(slot: number, tx: HttpTx, what: number): void;
+  /** The HTTP parser of flow `slot` is about to be fed again (transactions may be recycled). */
+  httpBeforeFeed(slot: number): void;
+  /** A DNS message of flow `slot` sent in direction `dir` (the message object is reused). */
+  dnsMessage(slot: number, dir: number, msg: DnsMessage): void;
+  /** In-order stream bytes of flow `slot` delivered during this packet. */
+  streamData(slot: number, dir: number, buf: Uint8Array, off: number, len: number): void;
+}
 /** Debug/test tap on reassembled stream bytes (view valid during the call only). */
 export type StreamTap = (slot: number, dir: number, buf: Uint8Array, off: number, len: number) => void;
 
@@ -104,6 +122,9 @@ export class QuellEngine implements Engine {
   /** Mark word for the current packet's verdict (the detect hook may set it). */
   verdictMark = 0;
   streamTap: StreamTap | null = null;
+  /** App-layer tap for detection (see AppTap). */
+  appTap: AppTap | null = null;
+  private attachedDetect: DetectHook | null = null;
   /** Clock floor for the end-of-batch sweep (workers set the global batch time here). */
   clockUs = 0;
 
@@ -130,6 +151,7 @@ export class QuellEngine implements Engine {
     this.streams = new TcpStreams(maxFlows, {
       onData: (s, dir, buf, off, len) => {
         if (this.streamTap !== null) this.streamTap(s, dir, buf, off, len);
+        if (this.appTap !== null) this.appTap.streamData(s, dir, buf, off, len);
         this.app.onData(s, dir, PROTO_TCP, buf, off, len);
       },
       onGap: (s, dir, len) => { this.flows.flags[s] |= FF_GAP; this.app.onGap(s, dir, len); },
@@ -141,12 +163,21 @@ export class QuellEngine implements Engine {
     this.detect = opts.detect ?? null;
     this.ruleset = opts.ruleset ?? null;
     this.flows.onEnd = (s, reason) => this.onFlowEnd(s, reason);
+    this.attachDetect();
+  }
+
+  /** Let a detect hook that carries attach(engine) hook into the app layer (detect.ts). */
+  private attachDetect(): void {
+    this.attachedDetect = this.detect;
+    const at = (this.detect as unknown as { attach?: (e: QuellEngine) => void } | null)?.attach;
+    if (typeof at === 'function') at(this);
   }
 
   // ------------------------------------------------------------------ Engine API
 
   processBatch(batch: PacketBatch): void {
     if (this.hasPendingRuleset) { this.ruleset = this.pendingRuleset; this.hasPendingRuleset = false; }
+    if (this.detect !== this.attachedDetect) this.attachDetect();
     const desc = batch.desc, data = batch.data, verdict = batch.verdict, view = this.view;
     let maxUs = this.clockUs;
     this.cls = CLS_PACKET;
@@ -239,7 +270,14 @@ export class QuellEngine implements Engine {
         midstream: s.midstream, midstream_ignored: this.midstreamIgnored,
       },
       app_layer: a.stats(),
+      ...this.detectStats(),
     };
+  }
+
+  /** Counters of a detect hook that carries stats() (detect.ts: alerts, drops, per-rule hits). */
+  private detectStats(): Record<string, unknown> {
+    const st = (this.detect as unknown as { stats?: () => Record<string, unknown> } | null)?.stats;
+    return typeof st === 'function' ? { detect: st() } : {};
   }
 
   // ------------------------------------------------------------------ per packet
