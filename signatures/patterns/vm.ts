@@ -206,7 +206,8 @@ function ensure(n: number): void {
   if (n <= cap) return;
   cap = Math.max(n, cap * 2, 64);
   clist = new Int32Array(cap); nlist = new Int32Array(cap);
-  stack = new Int32Array(cap * 2 + 8); mark = new Int32Array(cap); genId = 1;
+  // pushes per addThread <= 2 per instruction + 1 per LOOP in-edge: 4x is a safe bound
+  stack = new Int32Array(cap * 4 + 8); mark = new Int32Array(cap); genId = 1;
 }
 
 function nextGen(): void {
