@@ -17,11 +17,12 @@ export const CSUM_ALL = CSUM_IPV4 | CSUM_L4;
 
 /**
  * Per-decoder-instance settings and state (one per worker/shard; not shared between threads).
- * `nowSec` is the packet time in seconds, set by decodePacket (reassembly timeouts use packet time).
+ * Reassembly timeouts use packet time (the view's tsSec/tsNsec).
  */
 export class DecodeContext {
   checksums: number;
   reasm: Reassembler | null;
+  /** Packet time in seconds of the last decodePacket call (set by it; the reassembler reads the view's time). */
   nowSec = 0;
   constructor(checksums: number = CSUM_ALL, reasm: Reassembler | null = null) {
     this.checksums = checksums;

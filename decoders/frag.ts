@@ -130,7 +130,8 @@ export class Reassembler {
 
   private add(v: PacketView, v6: boolean, key: string, buf: Uint8Array, p: number, end: number, fo: number, mf: boolean,
               hdrLen: number, ctx: DecodeContext, hdrOff: number, hdrCopyLen: number, nhPatch: number, nextProto: number): void {
-    const now = ctx.nowSec;
+    // packet time (the view's timestamp, as ctx.nowSec)
+    const now = v.tsSec + v.tsNsec / 1e9;
     const len = end - p;
     let d = this.table.get(key);
     if (d !== undefined && now - d.firstSeen > FRAG_TIMEOUT_SEC) {
