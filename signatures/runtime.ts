@@ -21,6 +21,9 @@ import * as P from './patterns';
 export const MAX_MATCHES_PER_STRING = 10_000;
 /** Cap of iterations of one `for .. in` loop (counter: stats.loopsCapped). */
 export const MAX_LOOP_ITERATIONS = 1_000_000;
+/** Candidate start positions of one hex/regex string in one buffer above which the string is
+ *  verified by a single bounded findAll pass instead (counter: stats.fullScans). */
+export const CANDIDATES_FULLSCAN = 4096;
 /** Evaluation stack depth. */
 export const STACK_SIZE = 1024;
 
@@ -62,7 +65,7 @@ export interface EvalResult {
   mark: number;
 }
 
-export interface MatcherStats { scans: number; bytes: number; verifications: number; matchesCapped: number; loopsCapped: number; evaluations: number }
+export interface MatcherStats { fullScans: number; scans: number; bytes: number; verifications: number; matchesCapped: number; loopsCapped: number; evaluations: number }
 
 const IP_FIELD_SRC = FIELD_ID.get('ip.src')!;
 const TCP_SPORT = FIELD_ID.get('tcp.sport')!, TCP_DPORT = FIELD_ID.get('tcp.dport')!;
@@ -82,7 +85,7 @@ function isI32(x: number): boolean { return x === (x | 0); }
 
 export class Matcher {
   readonly rs: CompiledRuleset;
-  readonly stats: MatcherStats = { scans: 0, bytes: 0, verifications: 0, matchesCapped: 0, loopsCapped: 0, evaluations: 0 };
+  readonly stats: MatcherStats = { fullScans: 0, scans: 0, bytes: 0, verifications: 0, matchesCapped: 0, loopsCapped: 0, evaluations: 0 };
   private readonly maxMatches: number;
   private readonly nStrings: number;
   private readonly mCnt: Int32Array;
@@ -233,6 +236,12 @@ export class Matcher {
       const c = this.cand[si];
       if (c.length === 0) continue;
       const se = strings[si];
+      // Many candidate windows (a weak atom on hostile data): one findAll pass over the buffer
+      // instead, whose work budget is bounded per call (pattern engine: budget + n * per-byte),
+      // rather than one budget per candidate position (quadratic on /(a+)+b/ over "aaaa...").
+      let total = 0;
+      for (let k = 0; k < c.length; k += 3) total += c[k + 2] - c[k + 1] + 1;
+      if (total > CANDIDATES_FULLSCAN && total > (end - off) >> 4) { c.length = 0; this.stats.fullScans++; this.scanFull(si, buf, off, end); continue; }
       // positions to try per variant: union of [lo, hi] windows
       for (let v = 0; v < se.pats.length; v++) {
         const wins: [number, number][] = [];
