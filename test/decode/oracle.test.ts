@@ -19,8 +19,11 @@ test('quell decode agrees with tshark on >= 99.9% of packets of the shared captu
   const rep = await runOracle(files);
   const rate = 1 - rep.bad / rep.compared;
   t.diagnostic(`files ${rep.files.length}, packets compared ${rep.compared}, disagreeing ${rep.bad}, agreement ${(rate * 100).toFixed(3)}%, skipped (unsupported link) ${rep.skipped}`);
+  // per-file report: every file, its agreement, and reader differences
   for (const f of rep.files) {
-    if (f.bad > 0) t.diagnostic(`${path.relative(SHARED_PCAPS, f.file)}: ${f.bad}/${f.compared} disagree`);
+    const pct = f.compared ? (100 * (1 - f.bad / f.compared)).toFixed(1) + '%' : 'n/a (no supported link type)';
+    t.diagnostic(`${path.relative(SHARED_PCAPS, f.file)}: ${f.compared - f.bad}/${f.compared} agree (${pct})` +
+      (f.ours !== f.theirs ? `, packets ours ${f.ours} tshark ${f.theirs}` : '') + (f.readError ? `, read error: ${f.readError}` : ''));
   }
   assert.ok(rep.compared > 100_000, `too few packets compared: ${rep.compared}`);
   const listing = rep.disagreements.slice(0, 300).map((d) => `${d.file} n=${d.n} ${d.field}: ours=${d.ours} tshark=${d.tshark}`).join('\n');
