@@ -284,9 +284,8 @@ export function parseDns(buf: Uint8Array, off: number, len: number, out: DnsMess
     p += 4;
   }
   // answer, authority, additional
-  const counts = [out.ancount, out.nscount, out.arcount];
   for (let s = 0; s < 3; s++) {
-    const n = counts[s];
+    const n = s === 0 ? out.ancount : s === 1 ? out.nscount : out.arcount;   // no array per message
     for (let i = 0; i < n; i++) {
       const no = readName(b, p, off, end, out);
       if (nameErr) { out.addEvent(nameErr); return nameErr; }
