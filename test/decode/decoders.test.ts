@@ -135,6 +135,48 @@ const P = {
   ppp_unsupported: { link: 9, hex: `
     ff 03 00 21 45 00 00 1c 12 34 40 00 40 11 14 9b
     0a 00 00 01 0a 00 00 02 00 01 00 02 00 08 eb d8` },
+  // tshark: 10.0.0.1 → 10.0.0.2     DNS 50 [Malformed Packet]
+  pppoe_pfc: { link: 1, hex: `
+    00 11 22 33 44 55 66 77 88 99 aa bb 88 64 11 00
+    00 01 00 1e 21 45 00 00 1d 12 34 40 00 40 11 14
+    9a 0a 00 00 01 0a 00 00 02 03 e8 00 35 00 09 76
+    bc 71` },
+  // tshark: 2001:db8::1 → 2001:db8::2  MDNS 75 Unknown operation (13) 0x6865[Malformed Packet]
+  pppoe_ipv6: { link: 1, hex: `
+    00 11 22 33 44 55 66 77 88 99 aa bb 88 64 11 00
+    00 01 00 37 00 57 60 00 00 00 00 0d 11 40 20 01
+    0d b8 00 00 00 00 00 00 00 00 00 00 00 01 20 01
+    0d b8 00 00 00 00 00 00 00 00 00 00 00 02 14 e9
+    14 e9 00 0d 36 bb 68 65 6c 6c 6f` },
+  // tshark: 10.0.0.1 → 10.0.0.2     DNS 51 [Malformed Packet]
+  mpls_two_labels: { link: 1, hex: `
+    00 11 22 33 44 55 66 77 88 99 aa bb 88 47 00 01
+    00 40 00 00 21 ff 45 00 00 1d 12 34 40 00 40 11
+    14 9a 0a 00 00 01 0a 00 00 02 03 e8 00 35 00 09
+    76 bc 71` },
+  // tshark: 10.0.0.1 → 10.0.0.2     DNS 51 [Malformed Packet]
+  llc_snap_ipv4: { link: 1, hex: `
+    00 11 22 33 44 55 66 77 88 99 aa bb 00 25 aa aa
+    03 00 00 00 08 00 45 00 00 1d 12 34 40 00 40 11
+    14 9a 0a 00 00 01 0a 00 00 02 03 e8 00 35 00 09
+    76 bc 71` },
+  // tshark: 88:99:aa:bb:cc:dd → 01:80:c2:00:00:00 STP 52 Conf. Root = 0/0/00:00:00:00:00:00  Cost = 0  Port = 0x0000
+  llc_stp: { link: 1, hex: `
+    01 80 c2 00 00 00 88 99 aa bb cc dd 00 26 42 42
+    03 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+    00 00 00 00` },
+  // tshark: 2001:db8::1 → 2001:db8::2  IPv6 48 IPv6 destination options[Malformed Packet]
+  ipv6_exthdr_trunc: { link: 229, hex: `
+    60 00 00 00 00 08 3c 40 20 01 0d b8 00 00 00 00
+    00 00 00 00 00 00 00 01 20 01 0d b8 00 00 00 00
+    00 00 00 00 00 00 00 02 06 04 01 02 00 00 00 00` },
+  // tshark: 10.0.0.1 → 10.0.0.2     TCP 60 22 → 2222 [FIN, ACK] Seq=1 Ack=1 Win=512 Len=0
+  ipip_outer_only: { link: 101, hex: `
+    45 00 00 3c 12 34 40 00 40 04 a4 86 c0 00 02 01
+    c0 00 02 02 45 00 00 28 12 34 40 00 40 06 14 9a
+    0a 00 00 01 0a 00 00 02 00 16 08 ae 00 00 00 09
+    00 00 00 0a 50 11 02 00 90 fa 00 00` },
 } as const;
 
 function bytes(hex: string): Uint8Array { return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ''), 'hex')); }
@@ -284,4 +326,32 @@ test('unsupported link type (PPP, 9) is link.unsupported, never a crash; empty p
     assert.deepEqual(events(w), [ev], `link ${link}`);
   }
   assert.ok(EV['link.unsupported'] > 0);
+});
+
+test('PPPoE session (compressed and full PPP protocol field), MPLS label stack, LLC/SNAP', () => {
+  let v = dec('pppoe_pfc');
+  assert.deepEqual(events(v), []);
+  assert.equal(v.ipVer, 4); assert.equal(v.dport, 53); assert.equal(v.payloadLen, 1);
+  v = dec('pppoe_ipv6');
+  assert.deepEqual(events(v), []);
+  assert.equal(v.ipVer, 6); assert.equal(v.sport, 5353);
+  v = dec('mpls_two_labels');
+  assert.deepEqual(events(v), []);
+  assert.equal(v.ipVer, 4); assert.equal(v.l3Off, 3 + 14 + 8); assert.equal(v.l4Kind, PROTO_UDP);
+  v = dec('llc_snap_ipv4');
+  assert.deepEqual(events(v), []);
+  assert.equal(v.etherType, 0x0800); assert.equal(v.l3Off, 3 + 14 + 8); assert.equal(v.sport, 1000);
+  v = dec('llc_stp');
+  assert.deepEqual(events(v), ['ether.llc']);
+  assert.equal(v.ipVer, 0); assert.equal(v.payloadLen, 38);
+});
+
+test('IPv6 extension header longer than the packet; IP-in-IP decoded as the outer layer only', () => {
+  let v = dec('ipv6_exthdr_trunc');
+  assert.deepEqual(events(v), ['ipv6.exthdr_truncated']);
+  assert.equal(v.ipProto, 60); assert.equal(v.l4Kind, 0); assert.equal(v.payloadLen, 8);
+  v = dec('ipip_outer_only');
+  assert.deepEqual(events(v), ['ip.tunnel']);
+  assert.equal(src(v), '192.0.2.1'); assert.equal(v.ipProto, 4); assert.equal(v.l4Kind, 0);
+  assert.equal(v.payloadOff, 3 + 20); assert.equal(v.payloadLen, 40);
 });
