@@ -282,11 +282,31 @@ export class FlowTable {
     return n;
   }
 
-  /** End all flows (end of input), oldest start first for a deterministic order. */
-  flushAll(): void {
-    const slots: number[] = [];
-    for (let s = 0; s < this.maxFlows; s++) if (this.used[s]) slots.push(s);
-    for (const s of slots) this.end(s, END_SHUTDOWN);
+  /** End all flows (end of input), in (last seen, start, flow_id) order. */
+  flushAll(): void { while (this.flushSome(Infinity) > 0) { /* until empty */ } }
+
+  private flushOrder: number[] | null = null;
+  private flushPos = 0;
+  /**
+   * End up to `max` of the flows alive at the first call, in (last seen, start, flow_id) order,
+   * so a caller can drain events between chunks (bounded memory at end of input). Returns how
+   * many of them remain. Flows created after the first call are not included (none are: the
+   * input has ended).
+   */
+  flushSome(max: number): number {
+    if (this.flushOrder === null) {
+      const slots: number[] = [];
+      for (let s = 0; s < this.maxFlows; s++) if (this.used[s]) slots.push(s);
+      const l = this.lastUs, st = this.startUs, id = this.flowId;
+      slots.sort((a, b) => (l[a] - l[b]) || (st[a] - st[b]) || (id[a] - id[b]));
+      this.flushOrder = slots; this.flushPos = 0;
+    }
+    const order = this.flushOrder;
+    let n = 0;
+    while (this.flushPos < order.length && n < max) { this.end(order[this.flushPos++], END_SHUTDOWN); n++; }
+    const left = order.length - this.flushPos;
+    if (left === 0) this.flushOrder = null;
+    return left;
   }
 
   /** End a flow: hook, then free the slot. */

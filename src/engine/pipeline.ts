@@ -221,6 +221,17 @@ export class QuellEngine implements Engine {
     this.cls = CLS_PACKET;
   }
 
+  /**
+   * finish() in chunks: ends up to `max` flows (in end-time order) and returns true when none are
+   * left. Drain events between calls to bound memory at the end of a large input.
+   */
+  finishSome(max: number): boolean {
+    this.cls = CLS_SWEEP;
+    const left = this.flows.flushSome(max);
+    this.cls = CLS_PACKET;
+    return left === 0;
+  }
+
   setRuleset(ruleset: unknown): void { this.pendingRuleset = ruleset; this.hasPendingRuleset = true; }
 
   /** Set a sticky verdict for the rest of a flow (kind from V_*). */

@@ -30,9 +30,13 @@ import type { EngineEvent } from './types';
 import { compareKeys, keyOf, OrderKey } from './order';
 import { formatterFor, OutputFormat } from './replay-format';
 import { shardOf } from './shard';
+import { createDetector, DetectMode } from './detect';
+import type { CompiledRuleset } from '../../signatures/ruleset';
 
 /** Packets per batch read from the capture (and per round handed to workers). */
 export const REPLAY_BATCH = 1024;
+/** Flows ended per chunk at end of input (in-thread). */
+export const FLUSH_CHUNK = 4096;
 /** Rounds outstanding between the reader thread and the workers. */
 export const IN_FLIGHT = 4;
 
@@ -46,6 +50,16 @@ export interface ReplayOptions {
   progress?: (bytesConsumed: number, packets: number) => void;
   /** In-thread only: called with the engine before the first batch (tests: stream taps). */
   onEngine?: (e: QuellEngine) => void;
+  /** Detection (quell replay --rules): the compiled ruleset (structured-cloned to each worker)
+   *  and the verdict mode ('ids' reports, 'simulate' = --simulate-ips). See docs/detection.md. */
+  detect?: { ruleset: CompiledRuleset; mode: DetectMode } | null;
+}
+
+/** An engine for replay, with the detector when rules are given (also used by worker.ts). */
+export function replayEngine(eopts: EngineOptions, detect: { ruleset: CompiledRuleset; mode: DetectMode } | null | undefined): QuellEngine {
+  if (!detect) return new QuellEngine(eopts);
+  const det = createDetector(detect.ruleset, { mode: detect.mode });
+  return new QuellEngine({ ...eopts, detect: det, ruleset: detect.ruleset });
 }
 
 export interface ReplayResult {
@@ -128,7 +142,7 @@ function order(events: EngineEvent[], firstOrd: number, fmt: (e: EngineEvent) =>
 type Reader = Awaited<ReturnType<typeof openCapture>>;
 
 async function inThread(reader: Reader, opts: ReplayOptions, eopts: EngineOptions, batchSize: number, res: ReplayResult): Promise<void> {
-  const engine = new QuellEngine(eopts);
+  const engine = replayEngine(eopts, opts.detect);
   if (opts.onEngine) opts.onEngine(engine);
   const fmt = formatterFor(opts.format);
   let firstOrd = 0;
@@ -145,10 +159,14 @@ async function inThread(reader: Reader, opts: ReplayOptions, eopts: EngineOption
     await opts.write(lines);
     if (opts.progress) opts.progress(reader.bytesConsumed, res.packets);
   }
-  engine.finish();
-  const lines = order(engine.drainEvents(), firstOrd, fmt);
-  res.lines += lines.length;
-  await opts.write(lines);
+  // end of input: flows end in (end, start, flow_id) order, in chunks so their records never
+  // all exist at once; the chunks concatenate to the same order as one global sort
+  for (let done = false; !done;) {
+    done = engine.finishSome(FLUSH_CHUNK);
+    const lines = order(engine.drainEvents(), firstOrd, fmt);
+    res.lines += lines.length;
+    await opts.write(lines);
+  }
   res.stats = engine.stats();
 }
 
@@ -163,7 +181,7 @@ async function withWorkers(reader: Reader, opts: ReplayOptions, eopts: EngineOpt
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; if (w) w(); };
   for (let i = 0; i < n; i++) {
-    const w = new Worker(workerFile, { workerData: { engine: eopts, format: opts.format } });
+    const w = new Worker(workerFile, { workerData: { engine: eopts, format: opts.format, detect: opts.detect ?? null } });
     w.on('message', (m: RoundResult & { round: number }) => {
       let r = results.get(m.round);
       if (!r) { r = new Array(n).fill(undefined); results.set(m.round, r); }

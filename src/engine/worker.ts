@@ -12,10 +12,14 @@ import { QuellEngine, EngineOptions } from './pipeline';
 import type { EngineEvent } from './types';
 import { keyOf } from './order';
 import { formatterFor, OutputFormat } from './replay-format';
+import { replayEngine } from './replay';
+import type { DetectMode } from './detect';
+import type { CompiledRuleset } from '../../signatures/ruleset';
 
-interface Init { engine: EngineOptions; format: OutputFormat }
+interface Init { engine: EngineOptions; format: OutputFormat; detect?: { ruleset: CompiledRuleset; mode: DetectMode } | null }
 const init = workerData as Init;
-const engine = new QuellEngine(init.engine);
+// detection: the compiled ruleset arrives structured-cloned in workerData (docs/detection.md)
+const engine: QuellEngine = replayEngine(init.engine, init.detect);
 const format = formatterFor(init.format);
 let verdict = new Uint32Array(0);
 
