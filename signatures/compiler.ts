@@ -507,7 +507,7 @@ export class Compiler {
       name, file, line: pos.line, private: mods.has('private'), global: mods.has('global'),
       tags: (r.tags as Tok[]).map((t) => t.text), meta: {}, sid: 0, rev: 0, msg: '',
       codeStart: 0, codeEnd: 0, firstString: this.strings.length, stringCount: 0, needsString: false,
-      decision: Decision.NONE, mark: -1, actions: [],
+      decision: Decision.NONE, mark: -1, actions: [], lookupField: -1,
     };
     const tagSeen = new Set<string>();
     for (const t of r.tags as Tok[]) {
@@ -559,7 +559,20 @@ export class Compiler {
     if (jumps.length) em.emit(Op.TOBOOL);
     for (const j of jumps) em.code[j + 1] = em.code.length;
     entry.codeEnd = em.code.length;
-    entry.needsString = !scope && this.requiresString(cond.expr, ctx);
+    entry.needsString = this.requiresString(cond.expr, ctx);
+    // `FIELD == "a" or FIELD == "b" ...` (the IOC rule shape): index the rule by the constants so
+    // it runs only when the field's value is one of them (hash lookup per field, not a scan/compare per rule)
+    const lk = entry.needsString ? null : this.lookupShape(cond.expr);
+    if (lk) {
+      entry.lookupField = lk.field;
+      for (const v of lk.values) {
+        let l = this.lookups.get(lk.field);
+        if (!l) this.lookups.set(lk.field, (l = new Map()));
+        let rl = l.get(v);
+        if (!rl) l.set(v, (rl = []));
+        if (rl[rl.length - 1] !== idx) rl.push(idx);
+      }
+    }
     // unreferenced strings (YARA: error)
     for (const sname of ctx.stringOrder) {
       if (sname === '$' || ctx.used.has(sname)) continue;
@@ -805,6 +818,25 @@ export class Compiler {
     if ((has('drop') ? 1 : 0) + (has('accept') ? 1 : 0) + (has('reject') ? 1 : 0) > 1) {
       this.diags.error('E025', file, act.s, act.e - act.s, 'a rule takes at most one of `accept`, `drop`, `reject`');
     }
+  }
+
+  private readonly lookups = new Map<number, Map<string, number[]>>();
+
+  /** an or-chain of `FIELD == "const"` over one non-keyed byte field, or null */
+  private lookupShape(e: N): { field: number; values: string[] } | null {
+    const leaves: N[] = [];
+    const walk = (x: N): boolean => {
+      if (x.k === 'paren') return walk(x.a);
+      if (x.k === 'bin' && x.op === 'or') return walk(x.a) && walk(x.b);
+      if (x.k === 'bin' && x.op === '==' && x.a.k === 'ident' && x.b.k === 'str') { leaves.push(x); return true; }
+      return false;
+    };
+    if (!walk(e) || leaves.length === 0) return null;
+    const name = leaves[0].a.name.text as string;
+    const fid = FIELD_ID.get(name);
+    if (fid === undefined || FIELDS[fid].keyed || (FIELDS[fid].type !== 'buffer' && FIELDS[fid].type !== 'bytes')) return null;
+    if (leaves.some((l) => l.a.name.text !== name)) return null;
+    return { field: fid, values: leaves.map((l) => LATIN1(unescapeText(l.b.tok, '', null))) };
   }
 
   // ---------------------------------------------------------------- conditions
@@ -1237,7 +1269,15 @@ export class Compiler {
       prefilters.push({ field, ac, atomString: Int32Array.from(aS), atomVariant: Int32Array.from(aV), atomBack: Int32Array.from(aB), atomLen: Int32Array.from(aL),
         atomFlags: Int32Array.from(flags), atomLitOff: Int32Array.from(litOff), atomLitLen: Int32Array.from(litLen), litPool: Uint8Array.from(pool), fullScan: Int32Array.from(full) });
     }
+    const lookups = [...this.lookups].map(([field, map]) => {
+      const keys = [...map.keys()];
+      const start: number[] = [], rules: number[] = [];
+      for (const k of keys) { start.push(rules.length); rules.push(...map.get(k)!); }
+      start.push(rules.length);
+      return { field, keys, start: Int32Array.from(start), rules: Int32Array.from(rules) };
+    });
     const rs: CompiledRuleset = {
+      lookups,
       format: RULESET_FORMAT,
       rules: this.rules, strings: this.strings,
       code: Int32Array.from(this.em.code), consts: Float64Array.from(this.em.consts),

@@ -57,6 +57,8 @@ export interface RuleEntry {
   stringCount: number;
   /** the condition cannot be true unless one of the rule's strings matched (prefilter gating) */
   needsString: boolean;
+  /** the rule only runs when this field's value is one of its constants (lookups), -1 none */
+  lookupField: number;
   decision: number;      // Decision
   mark: number;          // -1 none
   actions: ActionSpec[];
@@ -92,7 +94,11 @@ export interface PrefilterEntry {
   fullScan: Int32Array;
 }
 
+/** constants -> rules for rules of the shape `FIELD == "a" or FIELD == "b"` (CSR: rules[start[i]..start[i+1]) for keys[i]) */
+export interface LookupEntry { field: number; keys: string[]; start: Int32Array; rules: Int32Array }
+
 export interface CompiledRuleset {
+  lookups: LookupEntry[];
   format: number;
   rules: RuleEntry[];
   strings: StringEntry[];

@@ -65,7 +65,7 @@ export interface EvalResult {
   mark: number;
 }
 
-export interface MatcherStats { fullScans: number; scans: number; bytes: number; verifications: number; matchesCapped: number; loopsCapped: number; evaluations: number }
+export interface MatcherStats { rulesEvaluated: number; fullScans: number; scans: number; bytes: number; verifications: number; matchesCapped: number; loopsCapped: number; evaluations: number }
 
 const IP_FIELD_SRC = FIELD_ID.get('ip.src')!;
 const TCP_SPORT = FIELD_ID.get('tcp.sport')!, TCP_DPORT = FIELD_ID.get('tcp.dport')!;
@@ -85,7 +85,7 @@ function isI32(x: number): boolean { return x === (x | 0); }
 
 export class Matcher {
   readonly rs: CompiledRuleset;
-  readonly stats: MatcherStats = { fullScans: 0, scans: 0, bytes: 0, verifications: 0, matchesCapped: 0, loopsCapped: 0, evaluations: 0 };
+  readonly stats: MatcherStats = { rulesEvaluated: 0, fullScans: 0, scans: 0, bytes: 0, verifications: 0, matchesCapped: 0, loopsCapped: 0, evaluations: 0 };
   private readonly maxMatches: number;
   private readonly nStrings: number;
   private readonly mCnt: Int32Array;
@@ -94,6 +94,15 @@ export class Matcher {
   private readonly touched: Int32Array;
   private nTouched = 0;
   private readonly ruleHit: Uint8Array;
+  /** rules whose strings matched in this packet (unsorted), and rules evaluated every packet */
+  private readonly hitList: Int32Array;
+  private nHit = 0;
+  private readonly always: Int32Array;
+  /** rules evaluated in the current packet, in declaration order */
+  private readonly evalList: Int32Array;
+  private nEval = 0;
+  private readonly ruleStringStart: Int32Array;
+  private readonly lookupMaps: Map<string, Int32Array>[];
   private readonly results: Float64Array;
   private readonly stack = new Float64Array(STACK_SIZE);
   private sp = 0;
@@ -117,6 +126,18 @@ export class Matcher {
     this.mLen = new Array(this.nStrings).fill(null);
     this.touched = new Int32Array(this.nStrings);
     this.ruleHit = new Uint8Array(rs.rules.length);
+    this.hitList = new Int32Array(rs.rules.length);
+    this.evalList = new Int32Array(rs.rules.length);
+    // Only rules that can match without a string match (or global rules) run on every packet;
+    // the others run when the prefilter found one of their strings. With 10,000 string rules a
+    // packet that hits none costs no rule evaluation at all.
+    this.always = Int32Array.from(rs.rules.map((r, i) => ((!r.needsString && r.lookupField < 0) || r.global ? i : -1)).filter((i) => i >= 0));
+    this.lookupMaps = rs.lookups.map((l) => {
+      const m = new Map<string, Int32Array>();
+      l.keys.forEach((k, i) => m.set(k, l.rules.subarray(l.start[i], l.start[i + 1])));
+      return m;
+    });
+    this.ruleStringStart = Int32Array.from(rs.rules.map((r) => r.firstString));
     this.results = new Float64Array(rs.rules.length);
     this.vars = new Float64Array(Math.max(1, rs.nVars));
     let maxField = 0;
@@ -132,7 +153,10 @@ export class Matcher {
   begin(): void {
     for (let i = 0; i < this.nTouched; i++) this.mCnt[this.touched[i]] = 0;
     this.nTouched = 0;
-    this.ruleHit.fill(0);
+    for (let i = 0; i < this.nHit; i++) this.ruleHit[this.hitList[i]] = 0;
+    this.nHit = 0;
+    for (let i = 0; i < this.nEval; i++) this.results[this.evalList[i]] = 0;
+    this.nEval = 0;
     this.payload = null;
     this.payloadLen = NaN;
   }
@@ -146,7 +170,8 @@ export class Matcher {
     let c = this.mCnt[si];
     if (c === 0) {
       this.touched[this.nTouched++] = si;
-      this.ruleHit[this.rs.strings[si].rule] = 1;
+      const rule = this.rs.strings[si].rule;
+      if (this.ruleHit[rule] === 0) { this.ruleHit[rule] = 1; this.hitList[this.nHit++] = rule; }
     }
     let offs = this.mOff[si], lens = this.mLen[si];
     // keep sorted by offset; one match per offset (the longer one), as YARA does
@@ -283,12 +308,37 @@ export class Matcher {
       const { buf, off, len } = this.slice;
       this.scanString(si, buf, off, off + len);
     }
+    // constant-lookup rules: one hash lookup per indexed field (a latin1 key string per lookup)
+    for (let li = 0; li < rs.lookups.length; li++) {
+      if (!fields.bytes(rs.lookups[li].field, null, this.slice)) continue;
+      const { buf, off, len } = this.slice;
+      let key = '';
+      for (let i = off; i < off + len; i++) key += String.fromCharCode(buf[i]);
+      const rl = this.lookupMaps[li].get(key);
+      if (rl) for (let i = 0; i < rl.length; i++) { const r = rl[i]; if (this.ruleHit[r] === 0) { this.ruleHit[r] = 1; this.hitList[this.nHit++] = r; } }
+    }
     const rules = rs.rules;
     const res = this.results;
+    // candidate rules in declaration order: merge the always-list with the (sorted) hit list
+    const hits = this.hitList.subarray(0, this.nHit);
+    if (this.nHit > 1) hits.sort();
+    const always = this.always;
+    const ev = this.evalList;
+    let n = 0, ai = 0, hi = 0;
+    while (ai < always.length || hi < hits.length) {
+      let r: number;
+      if (hi >= hits.length || (ai < always.length && always[ai] <= hits[hi])) {
+        r = always[ai++];
+        if (hi < hits.length && hits[hi] === r) hi++;
+      } else r = hits[hi++];
+      ev[n++] = r;
+    }
+    this.nEval = n;
+    this.stats.rulesEvaluated += n;
     let globalFailed = false;
-    for (let r = 0; r < rules.length; r++) {
+    for (let k = 0; k < n; k++) {
+      const r = ev[k];
       const rule = rules[r];
-      if (rule.needsString && !this.ruleHit[r]) { res[r] = 0; if (rule.global) globalFailed = true; continue; }
       this.sp = 0;
       this.exec(rule.codeStart, rule.codeEnd);
       const v = this.stack[0];
@@ -298,7 +348,8 @@ export class Matcher {
     const out = this.result;
     out.count = 0; out.decision = Decision.NONE; out.decidingRule = -1; out.mark = -1;
     let markDecision = -1;
-    for (let r = 0; r < rules.length; r++) {
+    for (let k = 0; k < n; k++) {
+      const r = ev[k];
       if (res[r] === 0) continue;
       const rule = rules[r];
       if (globalFailed && !rule.global) continue;

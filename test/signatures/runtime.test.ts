@@ -160,6 +160,26 @@ test('network fields, sets, events, tags, counters, decisions and precedence', (
   assert.ok(!r.names.includes('header_missing'));
 });
 
+test('rules comparing a field to constants are indexed (hash lookup), not evaluated per packet', () => {
+  let src = '';
+  for (let i = 0; i < 3000; i++) src += `rule d${i} { scope: proto = dns condition: dns.query == "d${i}.example" or dns.query == "alt${i}.example" action: drop packet }\n`;
+  src += 'rule other { condition: dns.query endswith ".test" }\n';
+  const res = compileSource(src, 'ioc.rules');
+  assert.equal(res.diags.errorCount, 0);
+  assert.equal(res.ruleset!.lookups.length, 1);
+  assert.equal(res.ruleset!.lookups[0].keys.length, 6000);
+  const m = new Matcher(res.ruleset!);
+  const before = m.stats.rulesEvaluated;
+  let r = run(m, { protos: ['dns'], bytes: { 'dns.query': 'alt1234.example' } });
+  assert.deepEqual(r.names, ['d1234']);
+  assert.equal(r.decision, Decision.DROP);
+  assert.equal(m.stats.rulesEvaluated - before, 2, 'only the indexed rule and the non-indexed one ran');
+  r = run(m, { protos: ['dns'], bytes: { 'dns.query': 'x.test' } });
+  assert.deepEqual(r.names, ['other']);
+  r = run(m, { protos: ['tcp'], bytes: { 'dns.query': 'd5.example' } });
+  assert.deepEqual(r.names, [], 'scope still applies to indexed rules');
+});
+
 test('global rules gate the others', () => {
   const res = compileSource('global rule g { condition: filesize > 3 }\nrule a { strings: $a = "abc" condition: $a }\n', 'g.rules');
   const m = new Matcher(res.ruleset!);
