@@ -20,7 +20,7 @@ import { extractAtomsFromIR, isUnboundedIR } from './atoms';
 
 export type { PatternError } from './errors';
 export type { PatternIR, Node as PatternNode } from './ir';
-export { compilePattern, matchAt, findAll, findAllStarts, findAllString, fullwordOk, patternStats, setWorkBudget, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET, DEFAULT_WORK_BUDGET_PER_BYTE } from './vm';
+export { compilePattern, matchAt, findAll, findAllStarts, findAllString, fullwordOk, patternStats, setWorkBudget, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET, DEFAULT_WORK_BUDGET_PER_BYTE, setDfaEnabled, setDfaMaxStates, dfaStats, DFA_MAX_STATES } from './vm';
 export type { CompiledPattern } from './vm';
 export { MultiMatcher, MULTI_MAX_TABLE_ENTRIES } from './multi';
 export type { SerializedMultiMatcher, MultiAtom } from './multi';

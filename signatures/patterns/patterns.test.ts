@@ -13,6 +13,7 @@ import fc from 'fast-check';
 import {
   parseRegex, parseHex, literalIR, compilePattern, matchAt, findAll, findAllString, extractAtoms, isUnbounded,
   patternStats, setWorkBudget, PatternIR, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET, DEFAULT_WORK_BUDGET_PER_BYTE, findAllStarts,
+  setDfaEnabled, setDfaMaxStates, dfaStats, DFA_MAX_STATES,
 } from './index';
 import { caseArb, irsOf } from './testkit';
 
@@ -322,4 +323,38 @@ test('hex jumps over 200 (yara chains them into sub-strings) match like lazy jum
     if (o.length) withMatches++;
   });
   assert.ok(withMatches > 20, `only ${withMatches} patterns matched`);
+});
+
+test('lazy DFA and Pike VM give identical matches (2,000 generated cases, plus a state-overflow fallback)', () => {
+  const runBoth = (ir: PatternIR, data: Uint8Array) => {
+    setDfaEnabled(true);
+    const a = ours(ir, data);
+    setDfaEnabled(false);
+    const b = ours(ir, data);
+    setDfaEnabled(true);
+    return [a, b];
+  };
+  const before = dfaStats.states;
+  fc.assert(fc.property(caseArb, (c) => {
+    const forms = irsOf(c);
+    if (!forms) return true;
+    for (const ir of [forms.ascii, forms.wide]) {
+      if (!ir) continue;
+      const [a, b] = runBoth(ir, Uint8Array.from(c.data));
+      assert.deepEqual(a, b);
+    }
+    return true;
+  }), { numRuns: 2000, seed: 23 });
+  assert.ok(dfaStats.states > before, 'the DFA was not exercised');
+  // a DFA that needs more states than the limit falls back to the Pike VM with the same answers
+  const fb = dfaStats.fallbacks;
+  let x = 12345;
+  const data = Uint8Array.from({ length: 400 }, () => { x = (x * 1103515245 + 12345) >>> 0; return x & 0x100 ? 0x61 : 0x62; });
+  const oldMax = setDfaMaxStates(16);
+  let a: [number, number][], b: [number, number][];
+  try { [a, b] = runBoth(re('(a|b)*a(a|b){6}'), data); } finally { setDfaMaxStates(oldMax); }
+  assert.deepEqual(a, b);
+  assert.ok(a.length > 100);
+  assert.equal(dfaStats.fallbacks, fb + 1);
+  assert.ok(DFA_MAX_STATES >= 256);
 });

@@ -24,7 +24,7 @@ const OP_BYTE = 0, OP_CLASS = 1, OP_ANY = 2, OP_SPLIT = 3, OP_JMP = 4, OP_BOL = 
 // exit is the operand that is not pc+1.
 
 // header slots
-const H_KIND = 0, H_NOCASE = 1, H_MAXLEN = 2, H_NINSTR = 3, H_NULLABLE = 4, H_LITLEN = 5;
+const H_KIND = 0, H_NOCASE = 1, H_MAXLEN = 2, H_NINSTR = 3, H_NULLABLE = 4, H_LITLEN = 5, H_ASSERTS = 6;
 const KIND_LITERAL = 0, KIND_PROGRAM = 1;
 
 /**
@@ -32,7 +32,7 @@ const KIND_LITERAL = 0, KIND_PROGRAM = 1;
  * compilePattern(); safe to share between calls. Layout is private to this module.
  */
 export interface CompiledPattern {
-  /** [kind, nocase, maxLen (-1 none), nInstr, nullable, litLen] */
+  /** [kind, nocase, maxLen (-1 none), nInstr, nullable, litLen, hasAssertions] */
   header: Int32Array;
   /** program: 3 x int32 per instruction */
   code: Int32Array;
@@ -99,7 +99,7 @@ export function compilePattern(ir: PatternIR): CompiledPattern {
     const first = new Uint8Array(256);
     if (lit.length > 0) { first[lit[0]] = 1; if (nocase) for (let c = 0; c < 256; c++) if (LOWER[c] === lit[0]) first[c] = 1; }
     return {
-      header: Int32Array.from([KIND_LITERAL, nocase ? 1 : 0, lit.length, 0, lit.length === 0 ? 1 : 0, lit.length]),
+      header: Int32Array.from([KIND_LITERAL, nocase ? 1 : 0, lit.length, 0, lit.length === 0 ? 1 : 0, lit.length, 0]),
       code: new Int32Array(0), tables: new Uint8Array(0), lit, first,
     };
   }
@@ -186,7 +186,8 @@ export function compilePattern(ir: PatternIR): CompiledPattern {
   for (let b = 0; b < 256; b++) first[b] = setHas(fs, b) ? 1 : 0;
   const maxLen = ir.kind === 'regex' ? RE_SCAN_LIMIT : -1;
   return {
-    header: Int32Array.from([KIND_PROGRAM, ir.nocase ? 1 : 0, maxLen, code.length / 3, nullable(ir.root) ? 1 : 0, 0]),
+    header: Int32Array.from([KIND_PROGRAM, ir.nocase ? 1 : 0, maxLen, code.length / 3, nullable(ir.root) ? 1 : 0, 0,
+      code.some((v, i) => i % 3 === 0 && v >= OP_BOL && v <= OP_NWORDB) ? 1 : 0]),
     code: Int32Array.from(code), tables: tab, lit: new Uint8Array(0), first,
   };
 }
@@ -288,6 +289,114 @@ function runProgram(p: CompiledPattern, buf: Uint8Array, start: number, dataStar
   return matched;
 }
 
+// ---- Lazy DFA (per worker, per compiled pattern) ----
+// For programs without assertions the Pike VM's thread lists depend only on the bytes read, so
+// each distinct priority-ordered list (cut after MATCH) becomes a DFA state, built on first use.
+// A step is then one table load instead of one visit per thread; results are identical (a
+// test runs both engines on generated cases). Cost it avoids: O(threads) work per byte.
+
+/** Max DFA states per pattern; beyond it the pattern falls back to the Pike VM (memory <= 1 MB). */
+export const DFA_MAX_STATES = 1024;
+let dfaMaxStates = DFA_MAX_STATES;
+/** Overrides the DFA state limit (tests). Returns the previous value. */
+export function setDfaMaxStates(n: number): number { const o = dfaMaxStates; dfaMaxStates = Math.max(1, n); return o; }
+/** Lists of the lazy DFA, for tests/benches: states built and patterns that fell back. */
+export const dfaStats = { states: 0, fallbacks: 0 };
+let dfaEnabled = true;
+/** Turns the lazy DFA on/off (the Pike VM alone gives the same results; for tests and benches). */
+export function setDfaEnabled(on: boolean): void { dfaEnabled = on; }
+
+interface Dfa {
+  lists: Int32Array[]; isMatch: Uint8Array; trans: Int32Array; keys: Map<string, number>;
+  n: number; start: number; failed: boolean;
+}
+const dfas = new WeakMap<CompiledPattern, Dfa>();
+const DFA_UNKNOWN = -2, DFA_DEAD = -1, DFA_FULL = -3;
+
+function dfaIntern(d: Dfa, code: Int32Array, list: Int32Array, len: number): number {
+  // cut after the first MATCH: lower-priority threads can never win
+  for (let i = 0; i < len; i++) if (code[list[i] * 3] === OP_MATCH) { len = i + 1; break; }
+  if (len === 0) return DFA_DEAD;
+  let key = '';
+  for (let i = 0; i < len; i++) key += list[i] + ',';
+  const id = d.keys.get(key);
+  if (id !== undefined) return id;
+  if (d.n >= dfaMaxStates) { d.failed = true; dfaStats.fallbacks++; return DFA_FULL; }
+  const n = d.n++;
+  dfaStats.states++;
+  if ((n + 1) * 256 > d.trans.length) {
+    const t = new Int32Array(d.trans.length * 2).fill(DFA_UNKNOWN); t.set(d.trans); d.trans = t;
+    const m = new Uint8Array(d.isMatch.length * 2); m.set(d.isMatch); d.isMatch = m;
+  }
+  d.lists.push(list.slice(0, len));
+  d.isMatch[n] = code[list[len - 1] * 3] === OP_MATCH ? 1 : 0;
+  d.keys.set(key, n);
+  return n;
+}
+
+function dfaFor(p: CompiledPattern): Dfa | null {
+  let d = dfas.get(p);
+  if (d === undefined) {
+    d = { lists: [], isMatch: new Uint8Array(8), trans: new Int32Array(8 * 256).fill(DFA_UNKNOWN), keys: new Map(), n: 0, start: DFA_DEAD, failed: false };
+    ensure(p.header[H_NINSTR]);
+    nextGen();
+    const len = addThread(p.code, clist, 0, 0, EMPTY, 0, 0, 0);
+    d.start = dfaIntern(d, p.code, clist, len);
+    dfas.set(p, d);
+  }
+  return d.failed ? null : d;
+}
+const EMPTY = new Uint8Array(0);
+
+function dfaStep(p: CompiledPattern, d: Dfa, st: number, c: number): number {
+  const code = p.code, tables = p.tables;
+  const list = d.lists[st];
+  ensure(p.header[H_NINSTR]);
+  nextGen();
+  let nn = 0;
+  for (let i = 0; i < list.length; i++) {
+    const pc = list[i]; const o = pc * 3; const op = code[o];
+    if (op === OP_MATCH) break;
+    const ok = op === OP_ANY || (op === OP_BYTE ? code[o + 1] === c : op === OP_CLASS && tables[code[o + 1] + c] === 1);
+    if (ok) nn = addThread(code, nlist, nn, pc + 1, EMPTY, 0, 0, 0);
+  }
+  callSteps += list.length;
+  const nx = dfaIntern(d, code, nlist, nn);
+  if (nx !== DFA_FULL) d.trans[st * 256 + c] = nx;
+  return nx;
+}
+
+/** Same contract as runProgram; returns -3 (DFA_FULL) if the DFA overflowed (caller falls back). */
+function runDfa(p: CompiledPattern, d: Dfa, buf: Uint8Array, start: number, dataEnd: number): number {
+  const maxLen = p.header[H_MAXLEN];
+  const limit = maxLen >= 0 && start + maxLen < dataEnd ? start + maxLen : dataEnd;
+  let st = d.start;
+  if (st === DFA_DEAD) return -1;
+  let matched = d.isMatch[st] === 1 ? 0 : -1;
+  for (let pos = start; pos < limit; pos++) {
+    if (++callSteps > budgetLeft) { aborted = true; return -1; }
+    const c = buf[pos];
+    let nx = d.trans[st * 256 + c];
+    if (nx === DFA_UNKNOWN) { nx = dfaStep(p, d, st, c); if (nx === DFA_FULL) return DFA_FULL; }
+    if (nx === DFA_DEAD) break;
+    st = nx;
+    if (d.isMatch[st] === 1) matched = pos + 1 - start;
+  }
+  return matched;
+}
+
+/** Dispatch: lazy DFA when the program has no assertions, else (or on DFA overflow) the Pike VM. */
+function run(p: CompiledPattern, buf: Uint8Array, start: number, dataStart: number, dataEnd: number): number {
+  if (dfaEnabled && p.header[H_ASSERTS] === 0) {
+    const d = dfaFor(p);
+    if (d) {
+      const r = runDfa(p, d, buf, start, dataEnd);
+      if (r !== DFA_FULL) return r;
+    }
+  }
+  return runProgram(p, buf, start, dataStart, dataEnd);
+}
+
 function literalAt(p: CompiledPattern, buf: Uint8Array, start: number, end: number): number {
   const lit = p.lit; const n = lit.length;
   if (start + n > end) return -1;
@@ -316,7 +425,7 @@ export function matchAt(p: CompiledPattern, buf: Uint8Array, start: number, end:
   if (p.header[H_KIND] === KIND_LITERAL) return literalAt(p, buf, start, end);
   const maxLen = p.header[H_MAXLEN];
   beginCall(maxLen >= 0 ? Math.min(maxLen, end - start) : end - start);
-  const r = runProgram(p, buf, start, dataStart, end);
+  const r = run(p, buf, start, dataStart, end);
   endCall();
   return r;
 }
@@ -344,7 +453,7 @@ export function findAllStarts(p: CompiledPattern, buf: Uint8Array, dataStart: nu
   beginCall(hi - lo);
   for (let s = lo; s < hi; s++) {
     if (first[buf[s]] === 0) continue; // cheap skip: no match can start with this byte
-    const len = runProgram(p, buf, s, dataStart, dataEnd);
+    const len = run(p, buf, s, dataStart, dataEnd);
     if (aborted) break;
     if (len > 0) onMatch(s, len);
   }
