@@ -74,6 +74,8 @@ export const EVENT_NAMES = [
   'pppoe.truncated',
   'mpls.truncated',
   'mpls.too_many',             // more labels than MAX_MPLS_LABELS
+  'etag.truncated',
+  'vntag.truncated',
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];

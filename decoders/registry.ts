@@ -19,6 +19,7 @@ import { decodeIcmpv6 } from './icmpv6';
 import { decodeIpInIp, decodeNoNextHeader } from './tunnel';
 import { decodePppoe, ETHERTYPE_PPPOE_SESSION } from './pppoe';
 import { decodeMpls, ETHERTYPE_MPLS_UC, ETHERTYPE_MPLS_MC } from './mpls';
+import { decodeEtag, decodeVntag, ETHERTYPE_ETAG, ETHERTYPE_VNTAG } from './etag';
 import { PROTO_ICMP, PROTO_TCP, PROTO_UDP, PROTO_ICMPV6 } from './packet';
 
 /** LINKTYPE numbers (tcpdump.org registry; decoders do not import src/io/linktypes.ts). */
@@ -46,6 +47,8 @@ ETHERTYPE_TABLE[ETHERTYPE_QINQ_9100] = decodeVlan;
 ETHERTYPE_TABLE[ETHERTYPE_PPPOE_SESSION] = decodePppoe;
 ETHERTYPE_TABLE[ETHERTYPE_MPLS_UC] = decodeMpls;
 ETHERTYPE_TABLE[ETHERTYPE_MPLS_MC] = decodeMpls;
+ETHERTYPE_TABLE[ETHERTYPE_ETAG] = decodeEtag;
+ETHERTYPE_TABLE[ETHERTYPE_VNTAG] = decodeVntag;
 
 // IP protocol -> L4 decoder
 IPPROTO_TABLE[PROTO_ICMP] = decodeIcmp;

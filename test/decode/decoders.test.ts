@@ -177,6 +177,23 @@ const P = {
     c0 00 02 02 45 00 00 28 12 34 40 00 40 06 14 9a
     0a 00 00 01 0a 00 00 02 00 16 08 ae 00 00 00 09
     00 00 00 0a 50 11 02 00 90 fa 00 00` },
+  // tshark: 52.114.124.106 → 192.168.1.46 TCP 68 443 → 52566 [ACK] Seq=1 Ack=1 Win=1026 Len=0   (first packet of suricata-verify/tests/decode-etag-01/input.pcap)
+  etag_ipv4_tcp: { link: 1, hex: `
+    00 50 56 ad bc 90 00 81 c4 93 2c 78 89 3f 10 00
+    00 d3 00 00 08 00 45 00 00 28 61 cb 40 00 71 06
+    35 52 34 72 7c 6a c0 a8 01 2e 01 bb cd 56 c0 f7
+    e9 ed 2b 08 ed 53 50 10 04 02 a6 cc 00 00 00 00
+    00 00 00 00` },
+  // tshark: 1.1.1.1 → 1.1.2.1 IPv4 128 Unknown (253)   (first packet of zeek/vntag/vntag.pcap)
+  vntag_vlan_ipv4: { link: 1, hex: `
+    00 00 01 02 00 01 00 00 01 01 00 01 89 26 00 00
+    00 00 81 00 00 0b 08 00 45 00 00 64 ac b8 00 00
+    ff fd 08 e1 01 01 01 01 01 01 02 01 1b 79 4b 17
+    5f ac 06 ab a6 58 41 25 5f 34 e2 8c ae 99 cd 04
+    bf 24 d9 48 80 1f 4e f8 12 dc 0b 6d 45 32 74 39
+    06 19 cc 75 bf 7a 7b 5f 95 de a5 a3 eb dc 42 df
+    57 cd 94 a3 01 fe 79 83 bf cb d3 06 ed d9 88 b6
+    f6 9b 20 62 63 fa 16 39 48 01 1d 6a a5 f1 b8 7d` },
 } as const;
 
 function bytes(hex: string): Uint8Array { return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ''), 'hex')); }
@@ -354,4 +371,13 @@ test('IPv6 extension header longer than the packet; IP-in-IP decoded as the oute
   assert.deepEqual(events(v), ['ip.tunnel']);
   assert.equal(src(v), '192.0.2.1'); assert.equal(v.ipProto, 4); assert.equal(v.l4Kind, 0);
   assert.equal(v.payloadOff, 3 + 20); assert.equal(v.payloadLen, 40);
+});
+
+test('802.1BR E-Tag and Cisco VN-Tag are skipped to the encapsulated ethertype', () => {
+  let v = dec('etag_ipv4_tcp');
+  assert.equal(v.etherType, 0x0800); assert.equal(v.l3Off, 3 + 14 + 8); assert.equal(v.l4Kind, PROTO_TCP);
+  assert.equal(src(v), '52.114.124.106'); assert.equal(v.sport, 443);
+  v = dec('vntag_vlan_ipv4');
+  assert.deepEqual(Array.from(v.vlan.subarray(0, v.vlanCount)), [11]);
+  assert.equal(v.ipVer, 4); assert.equal(v.l3Off, 3 + 14 + 6 + 4);
 });
