@@ -347,7 +347,7 @@ class Queue : public Napi::ObjectWrap<Queue> {
           if (nlh->nlmsg_seq == want) return er->error < 0 ? -er->error : er->error;
         } else if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_QUEUE && (nlh->nlmsg_type & 0xff) == NFQNL_MSG_PACKET) {
           uint32_t id;
-          if (PacketId(nlh, &id)) { SendOne(id, kNfAccept); setupAccepted_++; }
+          if (PacketId(nlh, &id)) { SendOne(id, kNfAccept); setupAccepted_++; if (id > lastId_) lastId_ = id; }
         }
       }
     }
@@ -512,9 +512,10 @@ class Queue : public Napi::ObjectWrap<Queue> {
     if (d[D_HOOK] == 3 /* LOCAL_OUT */ || d[D_HOOK] == 4 /* POST_ROUTING */) fl |= F_OUTBOUND;
     d[D_FLAGS] = fl;
     uint32_t id = d[D_ID];
-    if (haveLastId_ && id > lastId_ + 1) idGaps_ += id - lastId_ - 1;
-    if (!haveLastId_ || id > lastId_) lastId_ = id;
-    haveLastId_ = true;
+    // ids are assigned per queue instance from 1 (our bind created it), so a gap before the first
+    // packet counts too: the kernel assigned those ids and never delivered them (socket full).
+    if (id > lastId_ + 1) idGaps_ += id - lastId_ - 1;
+    if (id > lastId_) lastId_ = id;
     return true;
   }
 
@@ -704,7 +705,6 @@ class Queue : public Napi::ObjectWrap<Queue> {
   std::vector<iovec> riov_, siov_;
   std::vector<std::pair<size_t, size_t>> chunks_;
   std::vector<uint8_t> hdrs_;
-  bool haveLastId_ = false;
   uint32_t lastId_ = 0;
   uint64_t packets_ = 0, recvCalls_ = 0, enobufs_ = 0, truncated_ = 0, malformed_ = 0, idGaps_ = 0;
   uint64_t setupAccepted_ = 0, overflowAccepted_ = 0;

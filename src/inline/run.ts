@@ -17,6 +17,8 @@ export const MAX_QUEUES = 64;
 export const SHUTDOWN_TIMEOUT_MS = 5000;
 /** How long workers get to bind their queues at start. */
 export const START_TIMEOUT_MS = 15000;
+/** How long a stats round waits for every worker's snapshot before writing what it has. */
+export const STATS_WAIT_MS = 1000;
 
 export interface RunOptions {
   queues: number[];
@@ -68,6 +70,7 @@ interface WorkerState {
   init: WorkerInit;
   ready: boolean;
   closed: boolean;
+  answered: boolean;
   last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown> } | null;
 }
 
@@ -109,7 +112,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
       failOpen: opts.failOpen,
       statsEveryMs: Math.min(1000, opts.statsIntervalMs),
     };
-    return { w: new Worker(workerFile, { workerData: init }), init, ready: false, closed: false, last: null };
+    return { w: new Worker(workerFile, { workerData: init }), init, ready: false, closed: false, answered: false, last: null };
   });
 
   const started = Date.now();
@@ -142,6 +145,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
           break;
         case 'stats':
           st.last = m.stats as WorkerState['last'];
+          if (m.round !== undefined && m.round === statsRound) { st.answered = true; maybeWriteStats(); }
           break;
         case 'log':
           log(`worker ${st.init.index}: ${m.message}`);
@@ -203,9 +207,12 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
           enobufs: q.enobufs, id_gaps: q.idGaps, truncated: q.truncated, malformed: q.malformed, loop_guard: q.loopGuard,
           send_errors: q.sendErrors, verdict_errors: q.verdictErrors, setup_accepted: q.setupAccepted,
           kernel: k ? { queue_dropped: k.queueDropped, user_dropped: k.userDropped, inflight: k.inflight, id_sequence: k.idSequence, portid: k.portid } : null,
-          // ids the kernel assigned that never reached us, minus the ones it counted as dropped:
-          // with --fail-open these were accepted unseen (queue-full bypasses take no id: not visible here)
-          fail_open_bypass_estimate: opts.failOpen ? Math.max(0, q.idGaps - userDroppedDelta) : 0,
+          // ids the kernel assigned that never reached us: gaps between the ids we saw, plus ids past
+          // the last one we saw that are not waiting in the queue (in flight)
+          ids_unseen: idsUnseen(q, k),
+          // minus the ones the kernel counted as dropped: with --fail-open these were accepted unseen
+          // (queue-full bypasses take no id: not visible here, so this is a lower bound)
+          fail_open_bypass_estimate: opts.failOpen ? Math.max(0, idsUnseen(q, k) - userDroppedDelta) : 0,
         });
       }
     }
@@ -219,6 +226,17 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
       },
     };
   }
+
+  let statsRound = 0;
+  let statsPending = false;
+  let statsDeadline: NodeJS.Timeout | null = null;
+  function writeStatsNow(): void {
+    if (!statsPending) return;
+    statsPending = false;
+    if (statsDeadline) { clearTimeout(statsDeadline); statsDeadline = null; }
+    if (!stopping) write(statsEvent(false));
+  }
+  function maybeWriteStats(): void { if (statsPending && states.every((s) => s.answered)) writeStatsNow(); }
 
   const onHup = () => {
     if (stopping) return;
@@ -263,13 +281,18 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   write({ event_type: 'inline', state: 'ready', queues: opts.queues, workers: states.length, pid: process.pid });
 
   const statsTimer = setInterval(() => {
-    for (const st of states) if (!st.closed) st.w.postMessage({ type: 'stats' });
-    // workers answer within a tick; the event uses the latest snapshot of each
-    setTimeout(() => { if (!stopping) write(statsEvent(false)); }, 60).unref();
+    if (statsPending) writeStatsNow();              // a worker never answered the last round
+    statsRound++;
+    statsPending = true;
+    for (const st of states) { st.answered = st.closed; if (!st.closed) st.w.postMessage({ type: 'stats', round: statsRound }); }
+    // workers answer within a tick (<= TICK_MS); a stalled worker must not stall stats
+    statsDeadline = setTimeout(writeStatsNow, STATS_WAIT_MS);
+    statsDeadline.unref();
   }, opts.statsIntervalMs);
 
   await done;
   clearInterval(statsTimer);
+  if (statsDeadline) clearTimeout(statsDeadline);
   process.off('SIGHUP', onHup);
   process.off('SIGINT', onStop);
   process.off('SIGTERM', onStop);
@@ -308,4 +331,9 @@ function makeValidator(opts: RunOptions): (text: string, file: string) => RulesD
 export function formatDiagnostic(d: RulesDiagnostic, file: string): string {
   if (d.text) return d.text.trimEnd();
   return `${d.severity}${d.code ? `[${d.code}]` : ''}: ${d.line !== undefined ? `${file}:${d.line}${d.col !== undefined ? ':' + d.col : ''}: ` : ''}${d.message}`;
+}
+
+function idsUnseen(q: { idGaps: number; lastId: number }, k: { idSequence: number; inflight: number } | undefined): number {
+  const tail = k ? Math.max(0, k.idSequence - q.lastId - k.inflight) : 0;
+  return q.idGaps + tail;
 }

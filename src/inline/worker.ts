@@ -87,7 +87,7 @@ function main(): void {
         port.postMessage({ type: 'reloaded', gen: m.gen, ok: false, error: (e as Error).message, diagnostics: (e as RulesError).diagnostics });
       }
     } else if (m.type === 'stats') {
-      port.postMessage({ type: 'stats', stats: statsSnapshot() });
+      port.postMessage({ type: 'stats', round: (m as { round?: number }).round, stats: statsSnapshot() });
     }
   });
 
