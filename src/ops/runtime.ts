@@ -63,7 +63,11 @@ export class WorkerOps {
   }
 
   /** New sets snapshot from the main thread (file reload). Call between batches. */
-  setSnapshot(snap: SetsSnapshot): void { this.gate = SetGate.fromSnapshot(snap); }
+  setSnapshot(snap: SetsSnapshot): void {
+    const g = SetGate.fromSnapshot(snap);
+    g.blocked = this.gate.blocked; g.allowed = this.gate.allowed; // counters stay cumulative
+    this.gate = g;
+  }
 
   /** The ruleset's rate counters (CompiledRuleset.counterBy / counterWindowMs). Call on ruleset swap. */
   setCounters(windowMs: ArrayLike<number>): void {
@@ -155,7 +159,8 @@ export class WorkerOps {
   stats(): Record<string, unknown> {
     let evictions = 0;
     for (const r of this.rates) if (r) evictions += r.evictions;
-    return { ...this.counters, rateEvictions: evictions, localBanEntries: this.local.size };
+    // blocked/allowed from the gate itself (also counts direct gate4/gate6 callers), + local bans
+    return { ...this.counters, blocked: this.gate.blocked + this.counters.localBlocked, allowed: this.gate.allowed, rateEvictions: evictions, localBanEntries: this.local.size };
   }
 }
 

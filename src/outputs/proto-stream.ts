@@ -53,7 +53,7 @@ export function toProtoObject(ev: Record<string, unknown>): Record<string, unkno
   if (ev.alert && typeof ev.alert === 'object') {
     const a = ev.alert as Record<string, unknown>;
     o.alert = {
-      signatureId: Number(a.signature_id ?? 0), rev: Number(a.rev ?? 0), signature: String(a.signature ?? ''),
+      signatureId: Number(a.signature_id ?? a.sid ?? 0), rev: Number(a.rev ?? 0), signature: String(a.signature ?? ''),
       action: String(a.action ?? ''), category: String(a.category ?? ''), severity: Number(a.severity ?? 0),
     };
   }

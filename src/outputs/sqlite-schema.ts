@@ -72,7 +72,7 @@ export function alertRow(ev: Record<string, unknown>, json: string): AlertRow {
   const us = typeof ev.tsNs === 'bigint' ? Number(ev.tsNs / 1000n) : Number(ev.tsNs ?? 0) / 1000;
   const a = (ev.alert && typeof ev.alert === 'object' ? ev.alert : {}) as Record<string, unknown>;
   return [isoUs(us), us, String(ev.event_type), num(ev.flow_id), s(ev.src_ip), num(ev.src_port), s(ev.dest_ip), num(ev.dest_port),
-    protoName(ev.proto), s(ev.app_proto ?? ev.app), num(a.signature_id), num(a.rev), s(a.signature), s(a.action), s(a.category),
+    protoName(ev.proto), s(ev.app_proto ?? ev.app), num(a.signature_id ?? a.sid), num(a.rev), s(a.signature), s(a.action), s(a.category),
     num(a.severity), json];
 }
 

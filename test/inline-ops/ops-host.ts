@@ -3,9 +3,10 @@
  * to wire it (docs/operations.md "Integration"), on a real NFQUEUE queue, so the inline ops tests
  * run before `quell run` integrates it.
  *
- *   main thread: SetRegistry (shared bans, a file block list, an allowlist), BanStore,
- *                ControlServer on a unix socket, OpsDispatcher (alert -> shared ban), events file
- *   worker:      NfqueueSource -> QuellEngine with WorkerOps.wrap(detect) -> verdicts
+ *   main thread: OpsMain (src/ops/host.ts): shared sets (bans, a file block list, an allowlist),
+ *                ban state file, control API on a unix socket, dispatcher (alert -> shared ban),
+ *                EVE file, SQLite
+ *   worker:      NfqueueSource -> QuellEngine with OpsWorker.wrap(detect) -> verdicts
  *
  * The detect hook stands in for the compiled rule
  *   `tcp.flags == 0x02 and count(by = src, window = 10s) > SCAN_LIMIT` -> alert, drop, block src for 10m
@@ -15,13 +16,13 @@
  * Per-source counters and timing go through a SharedArrayBuffer exposed in /v1/stats.
  */
 import { isMainThread, Worker, parentPort, workerData } from 'worker_threads';
-import * as fs from 'fs';
 
 interface Config {
   queue: number; socket: string; listFile: string; allowFile: string; stateFile: string; eventsFile: string;
   watch: string[];   // client addresses whose verdicts are counted
   timed: string;     // the address whose ban delay is measured
   scanLimit: number;
+  sqliteFile?: string;
 }
 
 // shared words: per watched address [accepted, dropped]; then timing (Float64): addNs, lastAcceptNs, firstDropNs
@@ -33,69 +34,53 @@ if (isMainThread) void main(); else worker();
 
 async function main(): Promise<void> {
   const cfg = JSON.parse(process.argv[2]) as Config;
-  const { SetRegistry, NamedSet } = await import('../../src/ops/sets');
-  const { BanStore } = await import('../../src/ops/bans');
-  const { ControlServer } = await import('../../src/control/server');
-  const { OpsHandler } = await import('../../src/control/handler');
-  const { OpsDispatcher } = await import('../../src/ops/runtime');
-  const { eventJson } = await import('../../src/ops/actions');
+  const { OpsMain } = await import('../../src/ops/host');
 
   const counts = new Int32Array(new SharedArrayBuffer(4 * W_PER * cfg.watch.length));
   const timing = new Float64Array(new SharedArrayBuffer(8 * 4));
-  const reg = new SetRegistry();
+  let workerStats: Record<string, number> = {};
   const t0 = process.hrtime.bigint();
-  reg.add(new NamedSet('bans', 'block', null, {}, undefined, true, 65536));
-  reg.add(new NamedSet('drop', 'block', cfg.listFile, {}, undefined, true, 1024));
-  reg.add(new NamedSet('mgmt', 'allow', cfg.allowFile, {}, undefined, true, 1024));
-  const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const store = new BanStore(cfg.stateFile, new Map(reg.all().map((s) => [s.name, s.timed])));
-  store.load();
-  const disp = new OpsDispatcher(reg, null, { banSet: 'bans' });
-  disp.setRules([{ name: 'port_scan', sid: 9000001, actions: [{ verb: 'alert' }, { verb: 'block', target: 'src', value: 600 }] }]);
-  const out = fs.openSync(cfg.eventsFile, 'a');
-  let workerStats: Record<string, unknown> = {};
-
-  const w = new Worker(__filename, { workerData: { cfg, snap: reg.snapshot(), counts, timing } });
-  reg.onSnapshotChange = () => w.postMessage({ type: 'sets', snap: reg.snapshot() });
-  w.on('message', (m: { type: string; events?: Record<string, unknown>[]; stats?: Record<string, unknown>; message?: string }) => {
-    if (m.type === 'events' && m.events) {
-      for (const ev of m.events) {
-        // tsNs arrives as a bigint (structured clone keeps it)
-        fs.writeSync(out, eventJson(ev) + '\n');
-      }
-      disp.onEvents(m.events);
-    } else if (m.type === 'stats' && m.stats) workerStats = m.stats;
-    else if (m.type === 'fatal') { process.stderr.write(`fatal: ${m.message}\n`); process.exit(1); }
-    else if (m.type === 'ready') void startApi();
-  });
-  w.on('error', (e) => { process.stderr.write(`worker error: ${e.stack}\n`); process.exit(1); });
-
-  const handler = new OpsHandler(reg, {
+  // the composition `quell run` is meant to use (src/ops/host.ts)
+  const ops = await OpsMain.start({
+    sets: [
+      { name: 'drop', role: 'block', file: cfg.listFile },
+      { name: 'mgmt', role: 'allow', file: cfg.allowFile },
+    ],
+    banSet: 'bans', stateFile: cfg.stateFile, controlSocket: cfg.socket, eveFile: cfg.eventsFile,
+    sqliteFile: cfg.sqliteFile ?? null, metricsPort: null,
+  }, {
     stats: () => {
       const per: Record<string, { accepted: number; dropped: number }> = {};
       cfg.watch.forEach((a, i) => { per[a] = { accepted: Atomics.load(counts, W_PER * i), dropped: Atomics.load(counts, W_PER * i + 1) }; });
-      return { setLoadMs: loadMs, perSource: per, timing: { addNs: timing[0], lastAcceptNs: timing[1], firstDropNs: timing[2] }, worker: workerStats, dispatcher: disp.counters };
+      return { setLoadMs: loadMs, perSource: per, timing: { addNs: timing[0], lastAcceptNs: timing[1], firstDropNs: timing[2] }, worker: workerStats };
     },
   });
+  const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  ops.setRules([{ name: 'port_scan', sid: 9000001, actions: [{ verb: 'alert' }, { verb: 'block', target: 'src', value: 600 }] }]);
   // measure the API add: the moment the shared table holds the entry (after addEntry returns)
+  const handler = (ops.control as unknown as { handler: { addEntry: (s: string, a: string, t: number | null) => unknown } }).handler;
   const origAdd = handler.addEntry.bind(handler);
   handler.addEntry = (set, addr, ttl) => {
     const r = origAdd(set, addr, ttl);
     if (addr === cfg.timed) timing[0] = Number(process.hrtime.bigint());
     return r;
   };
-  const api = new ControlServer(handler, { socket: cfg.socket });
-  async function startApi(): Promise<void> {
-    await api.start();
-    process.stderr.write(`ready: queue ${cfg.queue}, sets loaded in ${loadMs.toFixed(1)} ms\n`);
-  }
+
+  const w = new Worker(__filename, { workerData: { cfg, init: ops.workerInit(0), counts, timing } });
+  ops.onSnapshot = (snap) => w.postMessage({ type: 'sets', snap });
+  w.on('message', (m: { type: string; events?: Record<string, unknown>[]; stats?: Record<string, number>; message?: string }) => {
+    if (m.type === 'events' && m.events) ops.onEvents(m.events);
+    else if (m.type === 'stats' && m.stats) { workerStats = m.stats; ops.onWorkerStats(0, m.stats); }
+    else if (m.type === 'fatal') { process.stderr.write(`fatal: ${m.message}\n`); process.exit(1); }
+    else if (m.type === 'ready') process.stderr.write(`ready: queue ${cfg.queue}, sets loaded in ${loadMs.toFixed(1)} ms\n`);
+  });
+  w.on('error', (e) => { process.stderr.write(`worker error: ${e.stack}\n`); process.exit(1); });
+  process.on('SIGHUP', () => void ops.onHup());
   const stop = async () => {
     w.postMessage({ type: 'stop' });
     await new Promise((r) => setTimeout(r, 200));
     await w.terminate();
-    store.flushSync();
-    await api.close();
-    fs.closeSync(out);
+    await ops.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
@@ -103,17 +88,19 @@ async function main(): Promise<void> {
 }
 
 function worker(): void {
-  const { cfg, snap, counts, timing } = workerData as { cfg: Config; snap: never; counts: Int32Array; timing: Float64Array };
+  const { cfg, init, counts, timing } = workerData as { cfg: Config; init: never; counts: Int32Array; timing: Float64Array };
   const port = parentPort!;
   /* eslint-disable @typescript-eslint/no-var-requires */
   const { NfqueueSource } = require('../../src/io/nfqueue');
   const { createEngine } = require('../../src/engine/pipeline');
   const { WorkerOps } = require('../../src/ops/runtime');
+  const { OpsWorker } = require('../../src/ops/host');
   const { V_ACCEPT, V_DROP } = require('../../src/io/batch');
   /* eslint-enable */
   const watch = cfg.watch.map(ip4);
   const timedAddr = ip4(cfg.timed);
-  const ops = new WorkerOps(snap, { mode: 'src' });
+  const ow = new OpsWorker(init);
+  const ops = ow.ops;
   ops.setCounters([10_000]);
   let alerted = new Set<number>();
   const inner = (pkt: any, _slot: number, _dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -135,7 +122,7 @@ function worker(): void {
     }
     return V_ACCEPT;
   };
-  const gated = ops.wrap(inner);
+  const gated = ow.wrap(inner);
   const detect = (pkt: any, slot: number, dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
     const v = gated(pkt, slot, dir, engine);
     if (pkt.ipVer === 4) {
@@ -159,19 +146,19 @@ function worker(): void {
   let stop = false;
   port.on('message', (m: { type: string; snap?: never }) => {
     if (m.type === 'stop') stop = true;
-    else if (m.type === 'sets' && m.snap) ops.setSnapshot(m.snap);
+    else if (m.type === 'sets' && m.snap) ow.setSnapshot(m.snap);
   });
   port.postMessage({ type: 'ready' });
   const tick = () => {
     const end = Date.now() + 20;
     do {
       const b = src.recvSync(5);
-      if (b) { engine.processBatch(b); src.complete(b); }
+      if (b) { engine.processBatch(b); ow.afterBatch(b); src.complete(b); }
     } while (!stop && Date.now() < end);
     const ev = engine.drainEvents();
     if (ev.length) port.postMessage({ type: 'events', events: ev });
-    port.postMessage({ type: 'stats', stats: ops.stats() });
-    if (stop) { try { src.closeSync(); } catch { /* closing */ } return; }
+    port.postMessage({ type: 'stats', stats: ow.stats() });
+    if (stop) { try { src.closeSync(); } catch { /* closing */ } ow.close(); return; }
     alerted = alerted.size > 10000 ? new Set() : alerted;
     setImmediate(tick);
   };

@@ -17,6 +17,7 @@ import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { ControlClient } from '../../src/control/client';
 import { generate } from '../../bench/sets/bench-sets';
 import { mask4, parseIPv4 } from '../../src/ops/addr';
+import Database from 'better-sqlite3';
 
 const avail = netnsAvailability();
 let addonOk = true;
@@ -49,7 +50,8 @@ test('inline ops: 100k list, nmap scan -> rule + ban, API ban from the next pack
     const sock = path.join(dir, 'run', 'quell.sock');
     const eventsFile = path.join(dir, 'events.json');
     const stateFile = path.join(dir, 'bans.json');
-    const cfg = { queue: 7, socket: sock, listFile, allowFile, stateFile, eventsFile, watch: [scanner, timed, listed], timed, scanLimit: SCAN_LIMIT };
+    const sqliteFile = path.join(dir, 'events.db');
+    const cfg = { queue: 7, socket: sock, listFile, allowFile, stateFile, eventsFile, sqliteFile, watch: [scanner, timed, listed], timed, scanLimit: SCAN_LIMIT };
 
     const ipt = pair.exec(pair.server, 'iptables', ['-A', 'INPUT', '-i', pair.vethServer, '-j', 'NFQUEUE', '--queue-num', '7']);
     assert.equal(ipt.status, 0, ipt.stderr);
@@ -57,7 +59,7 @@ test('inline ops: 100k list, nmap scan -> rule + ban, API ban from the next pack
     let err = '';
     host.stderr!.on('data', (d) => { err += String(d); });
     host.stdout!.resume();
-    assert.ok(await waitFor(() => err.includes('ready:') || host.exitCode !== null, 30_000, 25), `harness did not start: ${err}`);
+    assert.ok(await waitFor(() => err.includes('ready:') || host.exitCode !== null, 60_000, 25), `harness did not start within 60 s (exit ${host.exitCode}): ${err}`);
     assert.equal(host.exitCode, null, err);
     const api = new ControlClient({ socket: sock });
     // a web server in the server namespace
@@ -97,6 +99,13 @@ test('inline ops: 100k list, nmap scan -> rule + ban, API ban from the next pack
       const st = (await api.stats()).body as any;
       assert.ok(st.perSource[scanner].dropped >= 600 - SCAN_LIMIT - 5, `scan packets beyond the threshold dropped: ${JSON.stringify(st.perSource[scanner])}`);
       assert.notEqual(curl(scanner).stdout, '200', 'the banned scanner cannot connect');
+      // the alert is in SQLite too (writer thread, flushed every 250 ms)
+      const sqlRows = () => {
+        const db = new Database(sqliteFile, { readonly: true, fileMustExist: true });
+        try { return db.prepare("SELECT src_ip, sid, event_type FROM alerts").all() as { src_ip: string; sid: number }[]; } finally { db.close(); }
+      };
+      assert.ok(await waitFor(() => sqlRows().length === 1, 5000, 100), 'alert row in SQLite');
+      assert.deepEqual(sqlRows()[0], { src_ip: scanner, sid: 9000001, event_type: 'alert' });
       // persisted (debounced write within ~1 s)
       assert.ok(await waitFor(() => fs.existsSync(stateFile) && fs.readFileSync(stateFile, 'utf8').includes(scanner), 5000, 50), 'ban state file written');
     });
