@@ -9,6 +9,8 @@ import { UsageError } from '../../errors';
 import { ENGINE_FLAGS, ENGINE_USAGE, parseEngineFlags, progressPrinter } from './engine-flags';
 import { runReplay } from '../../engine/replay';
 import { EveWriter, formatEve } from '../../outputs/eve';
+import { compileRules, ruleHitsList } from '../../engine/detect';
+import type { CompiledRuleset } from '../../../signatures/ruleset';
 
 export const command: Command = {
   name: 'replay',
@@ -20,16 +22,37 @@ pcapng file ('-' = stdin) and writes Suricata-compatible EVE JSON lines to OUT (
 
 options:
   --eve OUT           EVE output file, '-' for stdout (required)
+  --rules FILE        signatures (docs/language.md): EVE alert events, verdicts reported, per-rule
+                      hits in stats; errors in FILE: diagnostics on stderr, exit 1, nothing replayed
+  --simulate-ips      apply verdicts as inline mode would: drop events, a dropped flow stays dropped
 ${ENGINE_USAGE}
 `,
   async run(argv: string[]): Promise<number> {
-    const p = parseArgs(argv, { values: [...ENGINE_FLAGS.values!, '--eve'], bools: ENGINE_FLAGS.bools });
+    const p = parseArgs(argv, { values: [...ENGINE_FLAGS.values!, '--eve', '--rules'], bools: [...(ENGINE_FLAGS.bools ?? []), '--simulate-ips'] });
     if (p.positional.length !== 1) throw new UsageError('expected exactly one capture FILE');
     const file = p.positional[0];
     const eve = flagStr(p, '--eve');
     if (eve === undefined) throw new UsageError('--eve OUT is required');
     const quiet = flagBool(p, '--quiet');
     const { workers, engine, batch } = parseEngineFlags(p);
+    const rulesFile = flagStr(p, '--rules');
+    const simulate = flagBool(p, '--simulate-ips');
+    if (simulate && rulesFile === undefined) throw new UsageError('--simulate-ips needs --rules FILE');
+    let ruleset: CompiledRuleset | null = null;
+    if (rulesFile !== undefined) {
+      let text: string;
+      try { text = fs.readFileSync(rulesFile, 'utf8'); } catch (e) {
+        process.stderr.write(`quell replay: cannot read rules ${rulesFile}: ${(e as Error).message}\n`);
+        return 1;
+      }
+      const c = compileRules(text, rulesFile);
+      for (const d of c.diagnostics) if (d.severity === 'error' || !quiet) process.stderr.write((d.text ?? d.message) + '\n\n');
+      if (c.ruleset === null) {
+        process.stderr.write(`quell replay: ${rulesFile}: ${c.errors} error${c.errors === 1 ? '' : 's'}; nothing replayed\n`);
+        return 1;
+      }
+      ruleset = c.ruleset;
+    }
     const out = new EveWriter(eve);
     const t0 = process.hrtime.bigint();
     let size = 0;
@@ -38,8 +61,16 @@ ${ENGINE_USAGE}
       workers, format: 'eve', engine, batchSize: batch,
       write: (lines) => out.write(lines),
       progress: progressPrinter(quiet, size),
+      detect: ruleset ? { ruleset, mode: simulate ? 'simulate' : 'ids' } : null,
     });
     const stats: Record<string, unknown> = { uptime: Math.round((res.lastUs - res.firstUs) / 1e6), ...res.stats };
+    if (ruleset) {
+      // per-rule hits (summed over workers by name) as a list with sids
+      const det = (stats.detect ?? {}) as Record<string, unknown>;
+      const hits = det.rule_hits as Record<string, number> | undefined;
+      delete det.rule_hits;
+      stats.rules = ruleHitsList(ruleset, hits);
+    }
     const flowStats = stats.flow as Record<string, unknown> | undefined;
     if (flowStats) flowStats.memcap_flows = engine.maxFlows;
     const line = formatEve({ event_type: 'stats', tsNs: BigInt(Math.floor(res.lastUs)) * 1000n, stats });
