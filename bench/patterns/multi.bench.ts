@@ -6,7 +6,7 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MultiMatcher, extractAtoms, literalIR, parseRegex, compilePattern, findAll, patternStats, setWorkBudget } from '../../signatures/patterns/index';
+import { MultiMatcher, extractAtoms, literalIR, parseRegex, compilePattern, findAll, patternStats, setWorkBudget, setDfaEnabled } from '../../signatures/patterns/index';
 
 const ROOT = join(__dirname, '..', '..', '..', 'node_modules');
 const MB = Number(process.argv[2] ?? 100);
@@ -89,14 +89,18 @@ scanBench('common-10k', pool.slice(0, 10_000));
 let t0 = process.hrtime.bigint();
 const slice = buf.subarray(0, 4 * 1024 * 1024);
 setWorkBudget(1e12);
-for (const src of ['function\\s+[a-z]+\\(', 'require\\([\'"][^\'"]{1,40}[\'"]\\)', '[0-9]{4}-[0-9]{2}', 'https?://[a-z.]+/']) {
+for (const src of ['function\\s+[a-z]+\\(', 'require\\([\'"][^\'"]{1,40}[\'"]\\)', '[0-9]{4}-[0-9]{2}', 'https?://[a-z.]+/', '(\\w+\\s*){2,6}=', '[a-z]{2,}[0-9]+\\.']) {
   const r = parseRegex(src, { nocase: false, dotall: false });
   if ('error' in r) throw new Error(r.error.message);
-  const p = compilePattern(r.ir);
-  let n = 0;
-  const s0 = patternStats.steps;
-  t0 = process.hrtime.bigint();
-  findAll(p, slice, 0, slice.length, () => { n++; });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(JSON.stringify({ bench: 'vm.findAll', regex: src, MB: 4, seconds: +s.toFixed(3), MBps: +(4 / s).toFixed(1), matches: n, steps: patternStats.steps - s0 }));
+  for (const dfa of [true, false]) {
+    setDfaEnabled(dfa);
+    const p = compilePattern(r.ir);
+    let n = 0;
+    const s0 = patternStats.steps;
+    t0 = process.hrtime.bigint();
+    findAll(p, slice, 0, slice.length, () => { n++; });
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(JSON.stringify({ bench: 'vm.findAll', regex: src, engine: dfa ? 'lazy-dfa' : 'pike', MB: 4, seconds: +s.toFixed(3), MBps: +(4 / s).toFixed(1), matches: n, steps: patternStats.steps - s0 }));
+  }
+  setDfaEnabled(true);
 }

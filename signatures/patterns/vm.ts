@@ -451,9 +451,15 @@ export function findAllStarts(p: CompiledPattern, buf: Uint8Array, dataStart: nu
   if (p.header[H_KIND] === KIND_LITERAL) { findLiteral(p, buf, lo, Math.min(dataEnd, hi + p.lit.length - 1), onMatch); return; }
   const first = p.first;
   beginCall(hi - lo);
+  // resolve the DFA once per call (a WeakMap lookup per start offset costs more than a DFA run)
+  let d = dfaEnabled && p.header[H_ASSERTS] === 0 ? dfaFor(p) : null;
   for (let s = lo; s < hi; s++) {
     if (first[buf[s]] === 0) continue; // cheap skip: no match can start with this byte
-    const len = run(p, buf, s, dataStart, dataEnd);
+    let len = -1;
+    if (d !== null) {
+      len = runDfa(p, d, buf, s, dataEnd);
+      if (len === DFA_FULL) { d = null; len = runProgram(p, buf, s, dataStart, dataEnd); }
+    } else len = runProgram(p, buf, s, dataStart, dataEnd);
     if (aborted) break;
     if (len > 0) onMatch(s, len);
   }
