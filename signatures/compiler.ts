@@ -491,6 +491,12 @@ export class Compiler {
       d.error('E012', file, r.name.offset, name.length, `rule \`${name}\` has the name of a constant or set`);
       return;
     }
+    const wc = this.usedWildcards.find((w) => name.startsWith(w.prefix));
+    if (wc) {
+      const p = d.source(wc.file)?.pos(wc.offset);
+      d.error('E012', file, r.name.offset, name.length, `rule \`${name}\` matches the rule set \`${wc.prefix}*\` used before it`, `the set was used at ${wc.file}:${p?.line}:${p?.col}; rename the rule or declare it earlier`);
+      return;
+    }
     const secs = new Map<string, N>();
     for (const s of r.sections as N[]) {
       if (secs.has(s.k)) { d.error('E027', file, s.s, s.e - s.s, `duplicate \`${s.k}:\` section`, 'merge the two sections'); continue; }
@@ -850,6 +856,7 @@ export class Compiler {
         if (e.op === 'or') return this.requiresString(e.a, ctx) && this.requiresString(e.b, ctx);
         return false;
       case 'of': {
+        if (e.set.k === 'rulelist') return false;
         const q = e.q.kind;
         if (q === 'any') return true;
         if (q === 'all') return true; // sets are never empty (E037)
@@ -875,7 +882,29 @@ export class Compiler {
     return si;
   }
 
+  private readonly usedWildcards: { prefix: string; file: string; offset: number }[] = [];
+
+  /** rule sets in `of`: names of earlier rules, `prefix*` for every earlier rule with that prefix */
+  private ruleSet(set: N, ctx: RuleCtx): number[] {
+    const out: number[] = [];
+    for (const it of set.items as { name: Tok; wild: boolean }[]) {
+      const nm = it.name.text;
+      if (it.wild) {
+        const hits = [...this.ruleIdx].filter(([k]) => k.startsWith(nm)).map(([, v]) => v.idx);
+        if (hits.length === 0) { this.diags.error('E037', ctx.file, it.name.offset, nm.length + 1, `\`${nm}*\` matches no earlier rule`, 'rule sets refer to rules declared before'); continue; }
+        this.usedWildcards.push({ prefix: nm, file: ctx.file, offset: it.name.offset });
+        for (const h of hits) if (!out.includes(h)) out.push(h);
+      } else {
+        const r = this.ruleIdx.get(nm);
+        if (!r) { this.diags.error('E016', ctx.file, it.name.offset, nm.length, `undefined rule \`${nm}\``, suggest(nm, this.ruleIdx.keys()) ?? 'rules must be declared before they are referenced'); continue; }
+        if (!out.includes(r.idx)) out.push(r.idx);
+      }
+    }
+    return out.sort((a, b) => a - b);
+  }
+
   private strSet(set: N, ctx: RuleCtx): number[] {
+    if (set.k === 'rulelist') { this.diags.error('E035', ctx.file, set.s, set.e - set.s, '`for .. of` iterates over strings, not rules'); return []; }
     if (set.k === 'them') {
       for (const n of ctx.stringOrder) ctx.used.add(n);
       const out = ctx.stringOrder.map((n) => ctx.strings.get(n)!);
@@ -1065,6 +1094,12 @@ export class Compiler {
   }
 
   private compileOf(e: N, ctx: RuleCtx): Res {
+    if (e.set.k === 'rulelist') {
+      if (e.lo || e.at) { this.diags.error('E017', ctx.file, e.s, e.e - e.s, '`at`/`in` apply to strings, not to rules'); return { t: 'err' }; }
+      const rules = this.ruleSet(e.set, ctx);
+      for (const r of rules) this.em.emit(Op.RULE, r);
+      return this.emitQuant(e.q, rules.length, ctx, e);
+    }
     const set = this.strSet(e.set, ctx);
     for (const si of set) {
       if (e.lo) { this.num(e.lo, ctx); this.num(e.hi, ctx); this.em.emit(Op.IN, si); }

@@ -145,5 +145,8 @@ quant -> "any" {% d => B.node('q', d[0], d[0], { kind: 'any' }) %}
   | primary {% d => B.node('q', d[0], d[0], { kind: 'n', n: d[0] }) %}
   | primary "%" {% d => B.node('q', d[0], d[1], { kind: 'pct', n: d[0] }) %}
 strSet -> "them" {% d => B.node('them', d[0], d[0], {}) %}
+  | "(" ruleList ")" {% d => B.node('rulelist', d[0], d[2], { items: d[1] }) %}
   | "(" strList ")" {% d => B.node('strlist', d[0], d[2], { items: d[1] }) %}
 strList -> %strid {% d => [d[0]] %} | strList "," %strid {% d => d[0].concat([d[2]]) %}
+ruleList -> ruleRef {% d => [d[0]] %} | ruleList "," ruleRef {% d => d[0].concat([d[2]]) %}
+ruleRef -> %ident {% d => ({ name: d[0], wild: false }) %} | %ident "*" {% d => ({ name: d[0], wild: true, star: d[1] }) %}

@@ -248,9 +248,14 @@ const grammar: Grammar = {
     {"name": "quant", "symbols": ["primary"], "postprocess": d => B.node('q', d[0], d[0], { kind: 'n', n: d[0] })},
     {"name": "quant", "symbols": ["primary", {"literal":"%"}], "postprocess": d => B.node('q', d[0], d[1], { kind: 'pct', n: d[0] })},
     {"name": "strSet", "symbols": [{"literal":"them"}], "postprocess": d => B.node('them', d[0], d[0], {})},
+    {"name": "strSet", "symbols": [{"literal":"("}, "ruleList", {"literal":")"}], "postprocess": d => B.node('rulelist', d[0], d[2], { items: d[1] })},
     {"name": "strSet", "symbols": [{"literal":"("}, "strList", {"literal":")"}], "postprocess": d => B.node('strlist', d[0], d[2], { items: d[1] })},
     {"name": "strList", "symbols": [(lexer.has("strid") ? {type: "strid"} : strid)], "postprocess": d => [d[0]]},
-    {"name": "strList", "symbols": ["strList", {"literal":","}, (lexer.has("strid") ? {type: "strid"} : strid)], "postprocess": d => d[0].concat([d[2]])}
+    {"name": "strList", "symbols": ["strList", {"literal":","}, (lexer.has("strid") ? {type: "strid"} : strid)], "postprocess": d => d[0].concat([d[2]])},
+    {"name": "ruleList", "symbols": ["ruleRef"], "postprocess": d => [d[0]]},
+    {"name": "ruleList", "symbols": ["ruleList", {"literal":","}, "ruleRef"], "postprocess": d => d[0].concat([d[2]])},
+    {"name": "ruleRef", "symbols": [(lexer.has("ident") ? {type: "ident"} : ident)], "postprocess": d => ({ name: d[0], wild: false })},
+    {"name": "ruleRef", "symbols": [(lexer.has("ident") ? {type: "ident"} : ident), {"literal":"*"}], "postprocess": d => ({ name: d[0], wild: true, star: d[1] })}
   ],
   ParserStart: "item",
 };

@@ -12,12 +12,12 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import fc from 'fast-check';
-import { ruleArb, renderRule, dataArb } from './yara-gen';
+import { ruleArb, renderRule, dataArb, ruleExtras } from './yara-gen';
 import { compileSource } from '../../signatures/compiler';
 import { newScanMatcher, scanBytes } from '../../signatures/scan';
 
 const YARA = '/usr/bin/yara';
-const BATCHES = 4;
+const BATCHES = 5;
 const RULES_PER_BATCH = 250;
 const FILES_PER_BATCH = 20;
 const SEED = Number(process.env.QUELL_DIFF_SEED ?? 20261121);
@@ -27,18 +27,18 @@ function yaraMatches(rulesPath: string, target: string): { ok: boolean; lines: s
   return { ok: r.status === 0, lines: (r.stdout ?? '').split('\n').filter(Boolean), stderr: r.stderr ?? '' };
 }
 
-function quellSingle(ruleText: string, data: Uint8Array): boolean {
+function quellSingle(ruleText: string, data: Uint8Array, name: string): boolean {
   const res = compileSource(ruleText, 'case.yar');
   if (!res.ruleset) throw new Error('quell rejects: ' + res.diags.list.map((d) => d.message).join('; '));
   const m = newScanMatcher(res.ruleset);
-  return scanBytes(m, data).length > 0;
+  return scanBytes(m, data).some((i) => res.ruleset!.rules[i].name === name);
 }
 
-function yaraSingle(dir: string, ruleText: string, data: Uint8Array): boolean {
+function yaraSingle(dir: string, ruleText: string, data: Uint8Array, name: string): boolean {
   const rp = path.join(dir, 'one.yar'), dp = path.join(dir, 'one.bin');
   fs.writeFileSync(rp, ruleText); fs.writeFileSync(dp, data);
   const r = yaraMatches(rp, dp);
-  return r.lines.length > 0;
+  return r.lines.some((l) => l.split(' ')[0] === name);
 }
 
 function hex(d: Uint8Array): string { return Buffer.from(d).toString('hex'); }
@@ -47,7 +47,7 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
   assert.ok(fs.existsSync(YARA), 'yara is installed (Debian package yara)');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-ydiff-'));
   let cases = 0, dropped = 0, matchesSeen = 0;
-  const failures: { rule: string; data: Uint8Array; yara: boolean; quell: boolean }[] = [];
+  const failures: { rule: string; data: Uint8Array; yara: boolean; quell: boolean; name: string }[] = [];
   try {
     for (let b = 0; b < BATCHES; b++) {
       const rules = fc.sample(ruleArb, { numRuns: RULES_PER_BATCH, seed: SEED + b });
@@ -55,7 +55,7 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
       const ddir = path.join(dir, `data${b}`);
       fs.mkdirSync(ddir);
       datas.forEach((d, i) => fs.writeFileSync(path.join(ddir, `f${i}`), d));
-      let texts = rules.map((r, i) => renderRule(`r${i}`, r));
+      let texts = rules.map((r, i) => { const x = ruleExtras(i, b); return renderRule(`r${i}`, r, x.extra, x.mods); });
       const rp = path.join(dir, `rules${b}.yar`);
       let y = { ok: false, lines: [] as string[], stderr: '' };
       for (let attempt = 0; attempt < 20; attempt++) {
@@ -65,7 +65,7 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
         // drop rules yara refuses (generator corner cases), keep the rest
         const bad = new Set([...y.stderr.matchAll(/rule "(r\d+)"/g)].map((m) => m[1]));
         assert.ok(bad.size > 0, `yara failed without naming a rule: ${y.stderr}`);
-        texts = texts.filter((t) => !bad.has(/^rule (r\d+)/.exec(t)![1]));
+        texts = texts.filter((t) => !bad.has(/^(?:private )?rule (r\d+)/.exec(t)![1]));
         dropped += bad.size;
       }
       assert.ok(y.ok, `yara kept failing: ${y.stderr}`);
@@ -76,15 +76,28 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
       assert.equal(errs.length, 0, `quell rejects rules yara accepts:\n${errs.slice(0, 5).map((d) => res.diags.format(d)).join('\n')}`);
       const m = newScanMatcher(res.ruleset!);
       const names = res.ruleset!.rules.map((r) => r.name);
-      const byName = new Map(texts.map((t) => [/^rule (r\d+)/.exec(t)![1], t]));
+      const reported = res.ruleset!.rules.filter((r) => !r.private).map((r) => r.name);
+      const byName = new Map(texts.map((t) => [/^(?:private )?rule (r\d+)/.exec(t)![1], t]));
+      // a failing rule is reported with the earlier rules it references (transitively)
+      const withDeps = (name: string): string => {
+        const seen = new Set<string>();
+        const visit = (n: string) => {
+          if (seen.has(n)) return;
+          seen.add(n);
+          const body = byName.get(n)!.split('condition:')[1];
+          for (const m of body.matchAll(/\br(\d+)\b/g)) if (byName.has(`r${m[1]}`)) visit(`r${m[1]}`);
+        };
+        visit(name);
+        return [...seen].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((n) => byName.get(n)!).join('\n');
+      };
       datas.forEach((d, fi) => {
         const q = new Set(scanBytes(m, d).map((ri) => names[ri]));
-        for (const name of names) {
+        for (const name of reported) {
           cases++;
           const inY = ySet.has(`${name} f${fi}`), inQ = q.has(name);
           if (inY) matchesSeen++;
           if (inY !== inQ && failures.length < 5 && process.env.QUELL_DIFF_KEEP) console.log('mismatch', b, name, `f${fi}`, inY, inQ);
-          if (inY !== inQ && failures.length < 5) failures.push({ rule: byName.get(name)!.replace(/^rule r\d+/, 'rule case'), data: d, yara: inY, quell: inQ });
+          if (inY !== inQ && failures.length < 5) failures.push({ rule: withDeps(name), data: d, yara: inY, quell: inQ, name });
         }
       });
     }
@@ -96,11 +109,11 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
         changed = false;
         for (let i = 0; i < data.length; i++) {
           const cand = Uint8Array.from([...data.subarray(0, i), ...data.subarray(i + 1)]);
-          if (yaraSingle(dir, f.rule, cand) !== quellSingle(f.rule, cand)) { data = cand; changed = true; break; }
+          if (yaraSingle(dir, f.rule, cand, f.name) !== quellSingle(f.rule, cand, f.name)) { data = cand; changed = true; break; }
         }
       }
-      assert.fail(`yara and quell disagree (${failures.length}+ cases; first in batch: yara ${f.yara}, quell ${f.quell}, data ${hex(f.data)}). Minimal case:\n${f.rule}\ndata (hex): ${hex(data)}\n` +
-        `yara: ${yaraSingle(dir, f.rule, data)}, quell: ${quellSingle(f.rule, data)}`);
+      assert.fail(`yara and quell disagree on rule ${f.name} (${failures.length}+ cases; in the batch: yara ${f.yara}, quell ${f.quell}, data ${hex(f.data)}). Minimal case:\n${f.rule}\ndata (hex): ${hex(data)}\n` +
+        `yara: ${yaraSingle(dir, f.rule, data, f.name)}, quell: ${quellSingle(f.rule, data, f.name)}`);
     }
     assert.ok(cases >= 20_000, `ran ${cases} cases`);
     assert.ok(dropped < RULES_PER_BATCH * BATCHES * 0.05, `too many generated rules refused by yara: ${dropped}`);

@@ -77,10 +77,23 @@ export const ruleArb: fc.Arbitrary<GenRule> = fc.array(stringArb, { minLength: 1
   return boolExpr(names, 2).map((cond) => ({ strings: strs, cond }));
 });
 
-export function renderRule(name: string, r: GenRule): string {
+export function renderRule(name: string, r: GenRule, extra = '', mods = ''): string {
   const defs = r.strings.map((s, i) => `    $${String.fromCharCode(97 + i)} = ${s}`).join('\n');
   // `(any of them or true)` references every string (yara rejects unreferenced strings) and is always true
-  return `rule ${name} {\n  strings:\n${defs}\n  condition:\n    (${r.cond}) and (any of them or true)\n}\n`;
+  return `${mods}rule ${name} {\n  strings:\n${defs}\n  condition:\n    (${r.cond}${extra}) and (any of them or true)\n}\n`;
+}
+
+/** Deterministic extras for rule i of a batch: references to earlier rules (plain, negated,
+ *  rule sets in `of`) and private rules. */
+export function ruleExtras(i: number, seed: number): { extra: string; mods: string } {
+  let x = (i * 2654435761 + seed * 40503) >>> 0;
+  const rnd = (n: number) => { x = (x * 1103515245 + 12345) >>> 0; return (x >>> 8) % n; };
+  const mods = rnd(10) === 0 ? 'private ' : '';
+  if (i === 0 || rnd(10) >= 3) return { extra: '', mods };
+  const j = rnd(i), k = rnd(i);
+  const op = rnd(2) ? 'and' : 'or';
+  const refs = [`r${j}`, `not r${j}`, `any of (r${j}, r${k})`, `all of (r${j}, r${k})`, `1 of (r${j})`, `none of (r${k}, r${j})`];
+  return { extra: ` ${op} ${refs[rnd(refs.length)]}`, mods };
 }
 
 const DATA_BYTES = [0x61, 0x62, 0x63, 0x41, 0x42, 0x20, 0x00, 0x01];
