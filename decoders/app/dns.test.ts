@@ -185,3 +185,19 @@ test('question and record limits are enforced with events', () => {
   assert.equal(m.nq, 16);
   assert.ok(m.hasEvent(AEV['dns.too_many_records']));
 });
+
+test('EVE form of records follows Suricata: uncompressed AAAA, one entry per TXT string, soa/srv objects, authorities', () => {
+  const m = new DnsMessage();
+  const b = bigResponse();
+  parseDns(b, 0, b.length, m);
+  const j = dnsRecordJson(m);
+  const byType = (t: string) => j.answer_rrs.filter((r) => r.rrtype === t);
+  assert.equal(byType('AAAA')[0].rdata, '2001:0db8:0000:0000:0000:0000:0000:0001');
+  assert.deepEqual(byType('TXT').map((r) => r.rdata), ['hello', 'a b']);
+  assert.deepEqual(byType('SRV')[0].srv, { priority: 1, weight: 2, port: 5060, name: 'sip.Example.com' });
+  assert.equal(byType('MX')[0].rdata, 'mail.Example.com');
+  assert.equal(byType('SPF')[0].rdata, '010203');
+  assert.deepEqual(j.authority_rrs.map((r) => [r.rrtype, r.rrname, r.rdata]), [['NS', 'Example.com', 'ns.Example.com'], ['SOA', 'Example.com', 'm.example.com']]);
+  assert.deepEqual(j.authority_rrs[1].soa, { mname: 'm.example.com', rname: 'r.example.com', serial: 2024, refresh: 1, retry: 2, expire: 3, minimum: 4 });
+  assert.equal(j.answers[2], '2001:db8::1', 'flows summaries keep RFC 5952');
+});

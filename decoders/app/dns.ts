@@ -438,27 +438,62 @@ export class DnsTcpFramer {
   }
 }
 
+/** Suricata's EVE form of an IPv6 address: 8 groups of 4 hex digits, no compression. */
+export function ipv6Full(b: Uint8Array, o: number): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) { s += (b[o + i] < 16 ? '0' : '') + b[o + i].toString(16); if (i & 1 && i < 15) s += ':'; }
+  return s;
+}
+
+export interface DnsEveRR {
+  rrname: string; rrtype: string; ttl: number;
+  /** A/AAAA address (AAAA in Suricata's uncompressed form), CNAME/NS/PTR/MX name, one TXT string, SOA mname, SRV target, else hex. */
+  rdata: string;
+  soa?: { mname: string; rname: string; serial: number; refresh: number; retry: number; expire: number; minimum: number };
+  srv?: { priority: number; weight: number; port: number; name: string };
+}
+
 /** A compact record for `quell flows` / EVE (allocates: output time only). */
 export interface DnsRecordJson {
   id: number; qr: boolean; opcode: number; rcode: string; flags: string; tc: boolean;
   query: string; qtype: string; qtype_num: number; qclass: string;
+  /** Answer section in presentation form (IPv6 per RFC 5952), for `quell flows`. */
   answers: string[];
-  answer_rrs: { rrname: string; rrtype: string; ttl: number; rdata: string }[];
+  /** Answer section as Suricata's EVE writes it (one entry per TXT string, AAAA uncompressed). */
+  answer_rrs: DnsEveRR[];
+  /** Authority section, same form (Suricata's `dns.authorities`). */
+  authority_rrs: DnsEveRR[];
+}
+
+function eveRRs(m: DnsMessage, i: number, out: DnsEveRR[]): void {
+  const base = { rrname: m.rrname(i) || '<root>', rrtype: suricataRrtype(m.rrType[i]), ttl: m.rrTtl[i] };
+  const t = m.rrType[i];
+  if (t === T_TXT) { for (const x of m.txtStrings(i)) out.push({ ...base, rdata: x }); return; }
+  if (t === T_AAAA && m.rrDataLen[i] === 16) { out.push({ ...base, rdata: ipv6Full(m.buf, m.rrDataOff[i]) }); return; }
+  const r: DnsEveRR = { ...base, rdata: m.rdataStr(i) };
+  if (t === T_SOA && m.rrT2Len[i] !== 0xffff) {
+    r.soa = { mname: r.rdata, rname: m.nameStr(m.rrT2Off[i], m.rrT2Len[i]), serial: m.soaNum(i, 0), refresh: m.soaNum(i, 1),
+      retry: m.soaNum(i, 2), expire: m.soaNum(i, 3), minimum: m.soaNum(i, 4) };
+  } else if (t === T_SRV && m.rrT1Len[i] !== 0xffff) {
+    r.srv = { priority: m.rdU16(i, 0), weight: m.rdU16(i, 2), port: m.rdU16(i, 4), name: r.rdata };
+  }
+  out.push(r);
 }
 
 export function dnsRecordJson(m: DnsMessage): DnsRecordJson {
   const answers: string[] = [];
-  const rrs: DnsRecordJson['answer_rrs'] = [];
+  const rrs: DnsEveRR[] = [];
+  const auth: DnsEveRR[] = [];
   for (let i = 0; i < m.nrr; i++) {
+    if (m.rrSection[i] === DNS_SEC_AUTHORITY) { eveRRs(m, i, auth); continue; }
     if (m.rrSection[i] !== DNS_SEC_ANSWER) continue;
-    const rd = m.rdataStr(i);
-    answers.push(rd);
-    rrs.push({ rrname: m.rrname(i) || '<root>', rrtype: suricataRrtype(m.rrType[i]), ttl: m.rrTtl[i], rdata: rd });
+    answers.push(m.rdataStr(i));
+    eveRRs(m, i, rrs);
   }
   return {
     id: m.id, qr: m.qr === 1, opcode: m.opcode, rcode: rcodeName(m.rcode), flags: m.flags.toString(16), tc: m.tc === 1,
     query: m.nq ? (m.qname(0) || '<root>') : '', qtype: m.nq ? suricataRrtype(m.qType[0]) : '', qtype_num: m.nq ? m.qType[0] : 0,
     qclass: m.nq ? qclassName(m.qClass[0]) : '',
-    answers, answer_rrs: rrs,
+    answers, answer_rrs: rrs, authority_rrs: auth,
   };
 }
