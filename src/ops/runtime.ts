@@ -20,7 +20,7 @@ import { PacketView } from '../../decoders/packet';
 import { V_ACCEPT, V_DROP, V_REJECT, V_KIND_MASK } from '../io/batch';
 import { SetGate, SetsSnapshot, SetRegistry, GATE_ALLOW, GATE_BLOCK, GATE_NONE } from './sets';
 import { BanTable } from './bans';
-import { RateCounter, BY_SRC, BY_DST, BY_FLOW, RATE_MAX_KEYS } from './rate';
+import { RateCounter, ScanDetector, SynFloodDetector, BY_SRC, BY_DST, RATE_MAX_KEYS } from './rate';
 import { ActionRunner, ActionSpec as RunAction } from './actions';
 import { TimeOfDay } from './time';
 import { parsePrefix } from './addr';
@@ -139,6 +139,36 @@ export class WorkerOps {
     if (by === 2) return flowKey >= 0 ? rc.hitFlow(flowKey, 0, now) : NaN;
     if (pkt.ipVer === 4) return rc.hit4(by === 1 ? pkt.dst4 : pkt.src4, by === 1 ? BY_DST : BY_SRC, now);
     if (pkt.ipVer === 6) return rc.hit6(pkt.buf, by === 1 ? pkt.dstOff : pkt.srcOff, by === 1 ? BY_DST : BY_SRC, now);
+    return NaN;
+  }
+
+  private scans = new Map<number, ScanDetector>();
+  private floods = new Map<number, SynFloodDetector>();
+
+  /**
+   * Distinct destination ports from this packet's source in the window (a `scan.ports(window)`
+   * keyword; one detector per window length, created on first use). NaN without L4 ports.
+   */
+  scanPorts(windowMs: number, pkt: PacketView, now: number): number {
+    if (pkt.dport === 0 && pkt.sport === 0) return NaN;
+    let d = this.scans.get(windowMs);
+    if (!d) { d = new ScanDetector(windowMs); this.scans.set(windowMs, d); }
+    if (pkt.ipVer === 4) return d.observe4(pkt.src4, pkt.dport, now);
+    if (pkt.ipVer === 6) return d.observe6(pkt.buf, pkt.srcOff, pkt.dport, now);
+    return NaN;
+  }
+
+  /**
+   * SYN-flood signal for the packet's destination: a SYN (no ACK) counts as an attempt and returns
+   * the pending estimate; the client's ACK of a handshake counts as a completion (returns NaN).
+   */
+  synPending(windowMs: number, pkt: PacketView, now: number): number {
+    if (pkt.ipProto !== 6 || pkt.ipVer !== 4) return NaN;
+    let d = this.floods.get(windowMs);
+    if (!d) { d = new SynFloodDetector(windowMs); this.floods.set(windowMs, d); }
+    const f = pkt.tcpFlags & 0x12; // SYN|ACK bits
+    if (f === 0x02) return d.syn4(pkt.dst4, now);
+    if (f === 0x10 && pkt.payloadLen === 0) d.established4(pkt.dst4, now);
     return NaN;
   }
 

@@ -106,3 +106,26 @@ test('count(by = src) through WorkerOps.rate, local ban on block, dispatcher mak
     assert.match(text, /192\.0\.2\.66\n$/);
   } finally { fs.rmSync(d, { recursive: true, force: true }); }
 });
+
+test('WorkerOps.scanPorts and synPending over real decoded packets', () => {
+  const ops = new WorkerOps(null);
+  const engineSeen: number[] = [];
+  const flood: number[] = [];
+  const inner = (pkt: PacketView) => {
+    const now = WorkerOps.nowMs(pkt);
+    engineSeen.push(ops.scanPorts(10_000, pkt, now));
+    const p = ops.synPending(10_000, pkt, now);
+    if (!Number.isNaN(p)) flood.push(p);
+    return V_ACCEPT;
+  };
+  const engine = createEngine({ detect: ops.wrap(inner) });
+  // 300 SYNs to distinct ports from one scanner, then 50 SYNs to port 80 from a client
+  const frames = Array.from({ length: 300 }, (_, i) => syn('192.0.2.66', '10.0.0.1', 1000 + i, i));
+  for (let i = 0; i < 50; i++) frames.push(syn('192.0.2.70', '10.0.0.2', 80, 300 + i));
+  engine.processBatch(batchOf(frames));
+  const scanEst = engineSeen[299];
+  assert.ok(scanEst > 270 && scanEst < 330, `300 distinct ports estimated ${scanEst}`);
+  assert.ok(engineSeen[349] < 2, `one port repeatedly: ${engineSeen[349]}`);
+  assert.equal(flood[299], 300, 'SYNs pending against 10.0.0.1');
+  assert.equal(flood[349], 50);
+});
