@@ -195,7 +195,8 @@ test('inline: SIGHUP reload under steady load loses no packet; new rules apply, 
     const rules = path.join(dir, 'rules.txt');
     fs.writeFileSync(rules, 'drop /old-rule\n');
     await applyIptables(pair, ['--queues', '0']);
-    const q = await startQuell(pair, ['--queues', '0', '--rules', rules, '--engine-module', MARKER_ENGINE], dir);
+    // a deep queue so a scheduling stall of this shared 2-core machine cannot overflow it: the test is about reloads
+    const q = await startQuell(pair, ['--queues', '0', '--rules', rules, '--engine-module', MARKER_ENGINE, '--queue-maxlen', '65536'], dir);
     try {
       assert.equal(curl(pair, `http://${pair.serverAddr}:8080/old-rule`, { maxTime: 1 }).exit, 28, 'old rule drops');
       const recv = pair.spawn(pair.server, process.execPath, [path.join(FIXTURES, 'udp-tools.js'), 'recv', '9000', '40']);
