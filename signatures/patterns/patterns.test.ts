@@ -200,6 +200,17 @@ test('catastrophic-backtracking patterns on 100 KB hostile input stay within the
   }
 });
 
+test('hostile hex strings (unbounded lazy jumps) on 100 KB stay within the work budget', () => {
+  const data = new Uint8Array(100_000).fill(0x61);
+  for (const h of ['61 [-] 61 [-] 62', '61 [0-4000] 61 [0-4000] 62', '( 61 | 61 61 ) [-] 62']) {
+    const p = compilePattern(hex(h));
+    const before = patternStats.budgetExceeded;
+    findAll(p, data, 0, data.length, () => assert.fail('no match expected'));
+    assert.ok(patternStats.lastSteps <= patternStats.lastBudget + 4 * p.header[3] + 64, `${h}: ${patternStats.lastSteps}`);
+    assert.equal(patternStats.budgetExceeded, before + 1, h);
+  }
+});
+
 test('hostile patterns give exact answers on smaller input (linear engine, not a timeout)', () => {
   const old = setWorkBudget(50_000_000);
   try {
