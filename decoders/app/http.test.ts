@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   HttpParser, HttpTx, httpTxRecord, HTTP_TX_DONE, HTTP_REQUEST_HEADERS, HTTP_RESPONSE_HEADERS, HTTP_REQUEST_DONE,
-  HTTP_RESPONSE_DONE, TXF_TUNNEL, TXF_NO_REQUEST, TXF_GAP_RES, TXF_INCOMPLETE_REQ, HttpLimits,
+  HTTP_RESPONSE_DONE, TXF_TUNNEL, TXF_NO_REQUEST, TXF_GAP_RES, TXF_INCOMPLETE_REQ, HttpLimits, httpTxEve,
 } from './http';
 import { APP_EVENT_NAMES, AEV } from './events';
 import { normalizeUri, normalizeHost } from './uri';
@@ -290,4 +290,15 @@ test('tx objects are recycled, not allocated per transaction', () => {
   for (let i = 0; i < 100; i++) { p.feed(0, q, 0, q.length, i); p.feed(1, s, 0, s.length, i); }
   assert.equal(p.txDone, 100);
   assert.ok(seen.size <= 2, `distinct tx objects ${seen.size}`);
+});
+
+test('EVE http object uses Suricata field names', () => {
+  const p = new HttpParser();
+  let eve: Record<string, unknown> = {};
+  p.onTx = (tx, w) => { if (w === HTTP_TX_DONE) eve = httpTxEve(tx); };
+  const q = B('GET /x?y=1 HTTP/1.1\r\nHost: [::1]:8080\r\nUser-Agent: ua\r\nReferer: http://r/\r\n\r\n');
+  const s = B('HTTP/1.1 302 Found\r\nLocation: /z\r\nContent-Type: text/plain\r\nServer: srv\r\nContent-Length: 2\r\n\r\nok');
+  p.feed(0, q, 0, q.length, 0); p.feed(1, s, 0, s.length, 0);
+  assert.deepEqual(eve, { hostname: '[::1]', url: '/x?y=1', http_user_agent: 'ua', http_content_type: 'text/plain', http_refer: 'http://r/',
+    http_method: 'GET', protocol: 'HTTP/1.1', status: 302, redirect: '/z', length: 2, server: 'srv' });
 });

@@ -1043,7 +1043,7 @@ export function httpTxRecord(tx: HttpTx, eventNames?: readonly string[]): HttpTx
   return rec;
 }
 
-/** Suricata EVE `http` object field names (hostname, url, http_user_agent, http_method, protocol, status, length, ...). */
+/** Suricata EVE `http` object field names (hostname, url, http_user_agent, http_content_type, http_refer, http_method, protocol, status, redirect, length, server). */
 export function httpTxEve(tx: HttpTx): Record<string, unknown> {
   const r = httpTxRecord(tx);
   const o: Record<string, unknown> = {};
@@ -1056,6 +1056,8 @@ export function httpTxEve(tx: HttpTx): Record<string, unknown> {
   if (r.method !== undefined) o.http_method = r.method;
   if (r.protocol !== undefined) o.protocol = r.protocol;
   if (r.status !== undefined) o.status = r.status;
+  const loc = tx.res.headerStr('location');
+  if (loc !== undefined) o.redirect = loc;
   o.length = r.response_body_len;
   if (r.server !== undefined) o.server = r.server;
   return o;
