@@ -12,7 +12,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
 import fc from 'fast-check';
-import { ruleArb, renderRule, dataArb, ruleExtras } from './yara-gen';
+import { ruleArb, renderRule, dataArb, longDataArb, ruleExtras } from './yara-gen';
 import { compileSource } from '../../signatures/compiler';
 import { newScanMatcher, scanBytes } from '../../signatures/scan';
 
@@ -51,11 +51,14 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
   try {
     for (let b = 0; b < BATCHES; b++) {
       const rules = fc.sample(ruleArb, { numRuns: RULES_PER_BATCH, seed: SEED + b });
-      const datas = fc.sample(dataArb, { numRuns: FILES_PER_BATCH, seed: SEED + 1000 + b });
+      // the last batch uses longer data (up to ~3 KB) and a global rule that gates every other rule
+      const last = b === BATCHES - 1;
+      const datas = fc.sample(last ? longDataArb : dataArb, { numRuns: FILES_PER_BATCH, seed: SEED + 1000 + b });
       const ddir = path.join(dir, `data${b}`);
       fs.mkdirSync(ddir);
       datas.forEach((d, i) => fs.writeFileSync(path.join(ddir, `f${i}`), d));
       let texts = rules.map((r, i) => { const x = ruleExtras(i, b); return renderRule(`r${i}`, r, x.extra, x.mods); });
+      if (last) texts = [`global rule r${RULES_PER_BATCH} {\n  condition:\n    filesize > 600 or uint8(0) == 0x61\n}\n`, ...texts];
       const rp = path.join(dir, `rules${b}.yar`);
       let y = { ok: false, lines: [] as string[], stderr: '' };
       for (let attempt = 0; attempt < 20; attempt++) {
@@ -65,7 +68,7 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
         // drop rules yara refuses (generator corner cases), keep the rest
         const bad = new Set([...y.stderr.matchAll(/rule "(r\d+)"/g)].map((m) => m[1]));
         assert.ok(bad.size > 0, `yara failed without naming a rule: ${y.stderr}`);
-        texts = texts.filter((t) => !bad.has(/^(?:private )?rule (r\d+)/.exec(t)![1]));
+        texts = texts.filter((t) => !bad.has(/^(?:private |global )?rule (r\d+)/.exec(t)![1]));
         dropped += bad.size;
       }
       assert.ok(y.ok, `yara kept failing: ${y.stderr}`);
@@ -77,7 +80,7 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
       const m = newScanMatcher(res.ruleset!);
       const names = res.ruleset!.rules.map((r) => r.name);
       const reported = res.ruleset!.rules.filter((r) => !r.private).map((r) => r.name);
-      const byName = new Map(texts.map((t) => [/^(?:private )?rule (r\d+)/.exec(t)![1], t]));
+      const byName = new Map(texts.map((t) => [/^(?:private |global )?rule (r\d+)/.exec(t)![1], t]));
       // a failing rule is reported with the earlier rules it references (transitively)
       const withDeps = (name: string): string => {
         const seen = new Set<string>();
@@ -88,6 +91,7 @@ test('quell scan agrees with yara 4.2.3 on generated rules and data', { timeout:
           for (const m of body.matchAll(/\br(\d+)\b/g)) if (byName.has(`r${m[1]}`)) visit(`r${m[1]}`);
         };
         visit(name);
+        for (const [n, t] of byName) if (t.startsWith('global ')) seen.add(n);
         return [...seen].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))).map((n) => byName.get(n)!).join('\n');
       };
       datas.forEach((d, fi) => {

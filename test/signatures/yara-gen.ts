@@ -101,3 +101,16 @@ export const dataArb: fc.Arbitrary<Uint8Array> = fc.array(
   fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...DATA_BYTES) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 255 }) }),
   { maxLength: 48 },
 ).map((a) => Uint8Array.from(a));
+
+/** Longer data (up to ~3 KB): a random chunk repeated with random bytes spliced in, so strings
+ *  match many times at larger offsets (prefilter windows, match lists, `#a`, `@a[i]`). */
+export const longDataArb: fc.Arbitrary<Uint8Array> = fc.tuple(
+  fc.array(fc.constantFrom(...DATA_BYTES), { minLength: 1, maxLength: 24 }),
+  fc.integer({ min: 10, max: 120 }),
+  fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 20 }),
+).map(([chunk, reps, splices]) => {
+  const out = new Uint8Array(chunk.length * reps);
+  for (let i = 0; i < out.length; i++) out[i] = chunk[i % chunk.length];
+  for (const [at, b] of splices) out[at % out.length] = b;
+  return out;
+});
