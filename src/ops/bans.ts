@@ -410,6 +410,8 @@ export class BanStore {
   private timer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private again = false;
+  /** Set by flushSync (shutdown): an async write still in flight must not rename over it. */
+  private final = false;
   writes = 0;
   writeErrors = 0;
   lastError: string | null = null;
@@ -450,6 +452,7 @@ export class BanStore {
           await fs.promises.mkdir(path.dirname(this.file), { recursive: true });
           const fh = await fs.promises.open(tmp, 'w', 0o600);
           try { await fh.writeFile(data); await fh.sync(); } finally { await fh.close(); }
+          if (this.final) { await fs.promises.unlink(tmp).catch(() => undefined); break; }
           await fs.promises.rename(tmp, this.file);
           this.writes++;
         } catch (e) {
@@ -461,14 +464,16 @@ export class BanStore {
     try { await this.writing; } finally { this.writing = null; }
   }
 
-  /** Synchronous write (shutdown path). */
+  /** Synchronous final write (shutdown): afterwards, async writes still in flight or scheduled are discarded. */
   flushSync(): void {
     if (this.timer) { clearTimeout(this.timer); this.timer = null; }
-    const tmp = `${this.file}.tmp-${process.pid}`;
+    // own temp name: an async write may hold the other one open right now
+    const tmp = `${this.file}.tmp-${process.pid}-final`;
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const fd = fs.openSync(tmp, 'w', 0o600);
     try { fs.writeSync(fd, this.serialize()); fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
     fs.renameSync(tmp, this.file);
+    this.final = true;
     this.writes++;
   }
 
