@@ -1,6 +1,7 @@
 /**
- * Internet checksum (RFC 1071) helpers. Sums are kept unfolded in a JS number (safe: < 2^53 for any
- * buffer under 2^20 bytes... of 32-bit words, far above a 64 KiB datagram) and folded once at the end.
+ * Internet checksum (RFC 1071) helpers. Sums are kept unfolded in a JS number and folded once at
+ * the end: adding 32-bit words stays exact (< 2^53) for buffers up to 2^21 words, far above a
+ * 64 KiB datagram.
  */
 
 /**
