@@ -10,6 +10,9 @@
 import { spawnSync, spawn, ChildProcess, SpawnSyncReturns } from 'child_process';
 
 export const SERVER_ADDR = '10.199.1.1';
+/** IPv6 unique-local addresses, also only inside the namespaces (added with nodad: usable at once). */
+export const SERVER_ADDR6 = 'fd00:199::1';
+export const CLIENT_ADDR6 = 'fd00:199::2';
 export const CLIENT_ADDRS = ['10.199.1.2', '10.199.1.3'];
 export const PREFIX = 24;
 const CMD_TIMEOUT_MS = 20_000;
@@ -51,6 +54,8 @@ export class NetnsPair {
   readonly vethClient: string;
   readonly vethServer: string;
   readonly serverAddr = SERVER_ADDR;
+  readonly serverAddr6 = SERVER_ADDR6;
+  readonly clientAddr6 = CLIENT_ADDR6;
   readonly clientAddrs: string[];
   private children: ChildProcess[] = [];
   private destroyed = false;
@@ -76,6 +81,8 @@ export class NetnsPair {
       must('ip', ['link', 'add', p.vethClient, 'netns', p.client, 'type', 'veth', 'peer', 'name', p.vethServer, 'netns', p.server]);
       for (const a of p.clientAddrs) must('ip', ['-n', p.client, 'addr', 'add', `${a}/${PREFIX}`, 'dev', p.vethClient]);
       must('ip', ['-n', p.server, 'addr', 'add', `${p.serverAddr}/${PREFIX}`, 'dev', p.vethServer]);
+      must('ip', ['-n', p.client, '-6', 'addr', 'add', `${CLIENT_ADDR6}/64`, 'dev', p.vethClient, 'nodad']);
+      must('ip', ['-n', p.server, '-6', 'addr', 'add', `${SERVER_ADDR6}/64`, 'dev', p.vethServer, 'nodad']);
       for (const [ns, dev] of [[p.client, p.vethClient], [p.server, p.vethServer]]) {
         must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
         must('ip', ['-n', ns, 'link', 'set', dev, 'up']);

@@ -52,9 +52,9 @@ export async function startQuell(pair: NetnsPair, args: string[], dir: string): 
 }
 
 /** Start the python http.server in the server namespace (request log on its stderr). */
-export async function startHttpServer(pair: NetnsPair, dir: string, port = 8080): Promise<{ log: () => string }> {
+export async function startHttpServer(pair: NetnsPair, dir: string, port = 8080, bind?: string): Promise<{ log: () => string }> {
   fs.writeFileSync(path.join(dir, 'hello.txt'), 'hello from the server\n');
-  const p = pair.spawn(pair.server, 'python3', ['-u', '-m', 'http.server', String(port), '--bind', pair.serverAddr, '--directory', dir]);
+  const p = pair.spawn(pair.server, 'python3', ['-u', '-m', 'http.server', String(port), '--bind', bind ?? pair.serverAddr, '--directory', dir]);
   let log = '';
   p.stderr!.on('data', (d) => { log += String(d); });
   p.stdout!.on('data', (d) => { log += String(d); });

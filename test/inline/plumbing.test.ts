@@ -291,3 +291,36 @@ test('inline: flow offload: accept-flow and drop-flow keep the rest of the flow 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('inline over IPv6 (ip6tables rules): benign passes, drop, reject resets, replace fixes the IPv6 TCP checksum', { skip, timeout: 90_000 }, async () => {
+  const dir = tmpDir('v6');
+  const pair = NetnsPair.create('6');
+  try {
+    const rules = path.join(dir, 'rules.txt');
+    fs.writeFileSync(rules, RULES);
+    const http = await startHttpServer(pair, dir, 8080, '::');
+    await applyIptables(pair, ['--queues', '0', '--family', 'both']);
+    const q = await startQuell(pair, ['--queues', '0', '--rules', rules, '--engine-module', MARKER_ENGINE], dir);
+    const base = `http://[${pair.serverAddr6}]:8080`;
+    try {
+      const ok = curl(pair, `${base}/hello.txt`);
+      assert.equal(ok.code, '200', ok.stderr);
+      const drop = curl(pair, `${base}/evil-drop`, { maxTime: 2 });
+      assert.equal(drop.exit, 28, drop.stderr);
+      const rej = curl(pair, `${base}/evil-reject`, { maxTime: 3 });
+      assert.equal(rej.exit, 56, rej.stderr);
+      assert.ok(rej.ms < 1000, `${rej.ms} ms`);
+      const rep = curl(pair, `${base}/x/REPLACE-ME-PLEASE`);
+      assert.equal(rep.code, '404', rep.stderr);
+      await waitFor(() => /REPLACED-BY-QUELL/.test(http.log()), 2000);
+      assert.match(http.log(), new RegExp(`${pair.clientAddr6.replace(/:/g, ':')}.*"GET /x/REPLACED-BY-QUELL HTTP/1\\.1" 404`));
+      await sleep(300);
+      assert.doesNotMatch(http.log(), /evil-drop|evil-reject|REPLACE-ME-PLEASE/);
+    } finally {
+      assert.equal(await q.stop('SIGTERM'), 0);
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
