@@ -7,7 +7,8 @@
 /**
  * DataView over the last buffer summed. Hot-path trick: one DataView per *buffer* (a capture chunk
  * or the reassembly scratch), never per packet; getUint32 is inlined by TurboFan, so the loop reads
- * 8 bytes per iteration: 2.5x faster than two byte loads per 16-bit word (bench/decode). A sum of
+ * 8 bytes per iteration: 2.5x faster than two byte loads per 16-bit word (measured on 1500-byte
+ * buffers with node 20 on the bench machine). A sum of
  * 32-bit big-endian words folds to the same 16-bit one's-complement sum (2^16 = 1 mod 0xffff).
  */
 let dvBuf: Uint8Array | null = null;
