@@ -153,6 +153,18 @@ test('TCP listener: refused without a token; requires the bearer token', async (
     assert.equal(r.status, 401); assert.equal((r.body as any).error.code, 'QUELL_E_API_UNAUTHORIZED');
     // the unix socket needs no token (file permissions guard it)
     assert.equal((await f.client.sets()).status, 200);
+    // quell ctl over TCP with a token file
+    const tf = path.join(f.dir, 'token');
+    fs.writeFileSync(tf, token + '\n', { mode: 0o600 });
+    let c = await runCli(['ctl', '--tcp', `127.0.0.1:${port}`, '--token-file', tf, 'sets']);
+    assert.equal(c.status, 0, c.stderr);
+    assert.equal(JSON.parse(c.stdout).sets.length, 2);
+    fs.writeFileSync(tf, 'not-the-right-token-at-all\n');
+    c = await runCli(['ctl', '--tcp', `127.0.0.1:${port}`, '--token-file', tf, 'sets']);
+    assert.equal(c.status, 1);
+    assert.equal(JSON.parse(c.stdout).error.code, 'QUELL_E_API_UNAUTHORIZED');
+    c = await runCli(['ctl', '--tcp', `127.0.0.1:${port}`, 'sets']);
+    assert.equal(c.status, 2, 'TCP without a token file is a usage error');
   } finally { await teardown(f); }
 });
 

@@ -12,6 +12,8 @@ import { WorkerOps, OpsDispatcher } from '../../src/ops/runtime';
 import { ActionRunner, ActionResult } from '../../src/ops/actions';
 import { parsePrefix, parseIPv4 } from '../../src/ops/addr';
 import { PacketView } from '../../decoders/packet';
+import * as http from 'http';
+import { AddressInfo } from 'net';
 
 const T0 = 1_763_683_200;
 function syn(src: string, dst: string, dport: number, i: number) {
@@ -128,4 +130,30 @@ test('WorkerOps.scanPorts and synPending over real decoded packets', () => {
   assert.ok(engineSeen[349] < 2, `one port repeatedly: ${engineSeen[349]}`);
   assert.equal(flood[299], 300, 'SYNs pending against 10.0.0.1');
   assert.equal(flood[349], 50);
+});
+
+test('one alert, both a webhook receiver (real HTTP on 127.0.0.1) and a script receive the event', async () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-rt-'));
+  const bodies: any[] = [];
+  const server = http.createServer((req, res) => { let b = ''; req.on('data', (c) => (b += c)); req.on('end', () => { bodies.push(JSON.parse(b)); res.end('ok'); }); });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const port = (server.address() as AddressInfo).port;
+    const out = path.join(d, 'script.json');
+    const reg = new SetRegistry();
+    reg.add(new NamedSet('bans', 'block', null, {}, undefined, true, 16));
+    const runner = new ActionRunner({ ratePerSec: 10, burst: 10 });
+    const disp = new OpsDispatcher(reg, runner);
+    disp.setRules([{ name: 'web_attack', sid: 7001, actions: [{ verb: 'alert' }, { verb: 'exec', argv: ['/bin/sh', '-c', `cat > ${out}`] }, { verb: 'webhook', url: `http://127.0.0.1:${port}/quell` }] }]);
+    const ev = { event_type: 'alert', tsNs: BigInt(T0) * 1_000_000_000n, src_ip: '192.0.2.9', src_port: 5555, dest_ip: '10.0.0.1', dest_port: 80, proto: 6,
+      alert: { rule: 'web_attack', sid: 7001, signature: 'web attack', action: 'alert' } };
+    disp.onEvents([ev, { event_type: 'flow', tsNs: 1n }]);
+    assert.equal(disp.counters.actionsSubmitted, 2);
+    await runner.idle();
+    assert.equal(runner.counters.succeeded, 2);
+    assert.equal(bodies.length, 1);
+    assert.equal(bodies[0].alert.sid, 7001); assert.equal(bodies[0].src_ip, '192.0.2.9');
+    const fromScript = JSON.parse(fs.readFileSync(out, 'utf8'));
+    assert.deepEqual(fromScript, bodies[0], 'the script and the webhook got the same event JSON');
+  } finally { server.closeAllConnections(); await new Promise((r) => server.close(r)); fs.rmSync(d, { recursive: true, force: true }); }
 });
