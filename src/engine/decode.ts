@@ -4,10 +4,10 @@
  * builds the per-engine DecodeContext (checksum switches + IP fragment reassembler).
  */
 import { PacketView } from '../../decoders/packet';
-import { decodePacket, DecodeContext, CSUM_ALL } from '../../decoders/decode';
+import { decodePacket, DecodeContext, CSUM_ALL, CSUM_L4 } from '../../decoders/decode';
 import { Reassembler } from '../../decoders/frag';
 
-export { DecodeContext, CSUM_ALL };
+export { DecodeContext, CSUM_ALL, CSUM_L4 };
 
 /** Build a decode context: checksums verified or not, IP fragment reassembly on. */
 export function newDecodeContext(checksums: boolean): DecodeContext {

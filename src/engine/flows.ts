@@ -64,8 +64,9 @@ export const FF_SAW_SYN = 32;
 export const FF_ENDED_TCP_CLOSE = 64;
 
 /** Why a flow ended (EVE flow.reason). */
-export const END_TIMEOUT = 0, END_MEMCAP = 1, END_SHUTDOWN = 2;
-export const END_REASON_NAMES = ['timeout', 'memcap', 'shutdown'] as const;
+export const END_TIMEOUT = 0, END_MEMCAP = 1, END_SHUTDOWN = 2, END_TCP_REUSE = 3;
+/** EVE flow.reason. tcp_reuse: a new SYN arrived on a closed TCP flow (port reuse). */
+export const END_REASON_NAMES = ['timeout', 'memcap', 'shutdown', 'tcp_reuse'] as const;
 
 /** Direction policy for flows picked up midstream: the higher (ephemeral) port is the client. */
 export const DIRECTION_POLICY_CLIENT_PORT = 'client-port-heuristic';

@@ -27,11 +27,11 @@
 import { PacketView, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TH_ACK, TH_SYN } from '../../decoders/packet';
 import { EVENT_NAMES } from '../../decoders/events';
 import {
-  D_CAPLEN, D_ID, D_LINK, D_OFF, D_TS_NSEC, D_TS_SEC, D_WIRELEN, DESC_STRIDE, PacketBatch, V_ACCEPT,
+  D_CAPLEN, D_FLAGS, D_ID, D_LINK, D_OFF, D_TS_NSEC, D_TS_SEC, D_WIRELEN, DESC_STRIDE, F_CSUM_NOT_READY, PacketBatch, V_ACCEPT,
 } from '../io/batch';
 import type { Engine, EngineEvent } from './types';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, END_TCP_REUSE, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
   FLOW_STATE_NAMES, FlowTable, FlowTimeouts, FS_CLOSED, FS_CLOSING, FS_ESTABLISHED, FS_NEW,
   TC_ICMP, TC_OTHER, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_TCP_EST, TC_TCP_NEW, TC_UDP_EST, TC_UDP_NEW,
 } from './flows';
@@ -42,7 +42,7 @@ import {
 import { AppLayer, APP_NAMES } from './app';
 import type { HttpLimits, HttpTx } from '../../decoders/app/http';
 import type { DnsMessage } from '../../decoders/app/dns';
-import { decodeInto, DecodeContext, newDecodeContext } from './decode';
+import { decodeInto, DecodeContext, newDecodeContext, CSUM_L4 } from './decode';
 
 export type DetectHook = (pkt: PacketView, flowSlot: number, dir: number, engine: QuellEngine) => number;
 /**
@@ -142,6 +142,7 @@ export class QuellEngine implements Engine {
   fragments = 0; reassembled = 0;
   readonly decodeEvents: Float64Array = new Float64Array(EVENT_NAMES.length);
   midstreamIgnored = 0;
+  tcpReuse = 0;
 
   constructor(opts: EngineOptions = {}) {
     const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
@@ -189,7 +190,11 @@ export class QuellEngine implements Engine {
       this.curOrd = desc[d + D_ID];
       this.curTsUs = tsUs;
       this.decodeCtx.nowSec = tsSec;
-      decodeInto(view, this.decodeCtx, data, desc[d + D_OFF], desc[d + D_CAPLEN], desc[d + D_WIRELEN], desc[d + D_LINK], tsSec, tsNsec);
+      const ctx = this.decodeCtx, csum = ctx.checksums;
+      // inline: offloaded packets (CHECKSUM_NOT_READY) carry partial L4 checksums, do not verify them
+      if ((desc[d + D_FLAGS] & F_CSUM_NOT_READY) !== 0) ctx.checksums = csum & ~CSUM_L4;
+      decodeInto(view, ctx, data, desc[d + D_OFF], desc[d + D_CAPLEN], desc[d + D_WIRELEN], desc[d + D_LINK], tsSec, tsNsec);
+      ctx.checksums = csum;
       this.verdictMark = 0;
       const slot = this.packet(view, desc[d + D_WIRELEN], tsUs);
       let v = V_ACCEPT;
@@ -278,7 +283,7 @@ export class QuellEngine implements Engine {
       tcp: {
         segments: s.segments, retransmitted: s.retransmitted, overlaps: s.overlaps, out_of_order: s.outOfOrder,
         ooo_dropped: s.oooDropped, depth_reached: s.depthReached, gaps: s.gaps, gap_bytes: s.gapBytes,
-        midstream: s.midstream, midstream_ignored: this.midstreamIgnored,
+        midstream: s.midstream, midstream_ignored: this.midstreamIgnored, reuse: this.tcpReuse,
       },
       app_layer: a.stats(),
       ...this.detectStats(),
@@ -312,7 +317,13 @@ export class QuellEngine implements Engine {
     if (v.srcOff === 0 && v.dstOff === 0) { this.noFlow++; return -1; }
 
     const f = this.flows;
-    const s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass);
+    let s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass);
+    if (isTcp && !f.lastCreated && (v.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN && this.streams.state[s] === TS_CLOSED) {
+      // TCP port reuse: a fresh SYN on a closed connection starts a new flow
+      this.tcpReuse++;
+      f.end(s, END_TCP_REUSE);
+      s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass);
+    }
     if (f.lastCreated) this.newFlow(s, v, isTcp);
     const dir = f.dirOf(s);
     f.touch(s, dir, wirelen, tsUs);

@@ -174,3 +174,18 @@ test('midstream pickup: client-port heuristic sets direction; policy "ignore" co
   assert.equal(f.app, null);
   assert.equal((h.engine.stats().tcp as Record<string, number>).midstream_ignored, 1);
 });
+
+test('TCP port reuse: a new SYN on a closed connection starts a new flow', () => {
+  const t = new Trace({ start: T0 });
+  new TcpSession(t, { client: C, server: S, cport: 40000, sport: 80 }).handshake().send('client', 'one').close('fin');
+  new TcpSession(t, { client: C, server: S, cport: 40000, sport: 80, clientIsn: 77777, serverIsn: 88888 })
+    .handshake().send('client', 'two').close('fin');
+  const h = new Harness().run(t.packets).finish();
+  const flows = h.flowEvents();
+  assert.equal(flows.length, 2);
+  assert.deepEqual(flows.map((f) => f.reason), ['tcp_reuse', 'shutdown']);
+  assert.notEqual(flows[0].flow_id, flows[1].flow_id);
+  const texts = [...h.streams.values()].map((s) => Buffer.from(s[0]).toString('latin1'));
+  assert.deepEqual(texts, ['one', 'two']);
+  assert.equal((h.engine.stats().tcp as Record<string, number>).reuse, 1);
+});
