@@ -31,6 +31,8 @@ import { LineFile, EveSocketSink } from '../outputs/sinks';
 import { ProtoStreamSink } from '../outputs/proto-stream';
 import { PcapDropWriter } from '../outputs/pcap-drops';
 import type { PacketBatch } from '../io/batch';
+import { V_ACCEPT, V_DROP, V_REJECT, V_REPEAT, V_QUEUE } from '../io/batch';
+import { EVENT_NAMES } from '../../decoders/events';
 
 /** How often expired dynamic entries are reclaimed (memory only: expiry itself is exact). */
 export const SWEEP_INTERVAL_MS = 1000;
@@ -61,6 +63,14 @@ export interface OpsMainOptions {
   eventNames?: readonly string[];
 }
 
+/** Metric label per verdict kind number (index = V_* in io/batch.ts). */
+export const VERDICT_NAMES: readonly string[] = (() => {
+  const n: string[] = [];
+  n[V_DROP] = 'drop'; n[V_ACCEPT] = 'accept'; n[V_QUEUE] = 'queue'; n[V_REPEAT] = 'repeat'; n[V_REJECT] = 'reject';
+  for (let i = 0; i < n.length; i++) if (n[i] === undefined) n[i] = `kind${i}`;
+  return n;
+})();
+
 /** What a worker needs (structured-cloneable: SharedArrayBuffers inside). */
 export interface OpsWorkerInit { snap: SetsSnapshot; gateMode: GateMode; timeZone: string; pcapDrops: string | null }
 
@@ -86,7 +96,7 @@ export class OpsMain {
   private constructor(readonly opts: OpsMainOptions) {
     this.runner = new ActionRunner(opts.actions ?? {});
     this.dispatcher = new OpsDispatcher(this.registry, this.runner, { banSet: opts.banSet ?? 'bans' });
-    this.metrics = new QuellMetrics(opts.verdictNames ?? ['drop', 'accept', 'v2', 'queue', 'repeat', 'reject'], opts.eventNames ?? []);
+    this.metrics = new QuellMetrics(opts.verdictNames ?? VERDICT_NAMES, opts.eventNames ?? EVENT_NAMES);
   }
 
   /** Load sets and ban state, open outputs, start the control API and metrics. */
@@ -165,6 +175,47 @@ export class OpsMain {
     this.metrics.outputShed.child('eve_file').v = this.eve?.counters.shed ?? 0;
     this.metrics.outputShed.child('eve_socket').v = this.eveSocket?.fanout.counters.shed ?? 0;
     this.metrics.outputShed.child('proto').v = this.proto?.fanout.counters.shed ?? 0;
+  }
+
+  /**
+   * The runner's stats event (docs/inline.md section 7: {event_type:'stats', inline:{queues, engine}})
+   * into the Prometheus metrics: packets, verdicts, kernel queue drops, batch sizes, decode events,
+   * flows. Totals are set (the event carries cumulative counters), not added.
+   */
+  onRunnerStats(ev: Record<string, unknown>): void {
+    const inl = (ev.inline ?? {}) as { queues?: Record<string, any>[]; engine?: (Record<string, any> | null)[] }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const m = this.metrics;
+    let packets = 0, batches = 0, qdrops = 0;
+    const verdicts = new Float64Array(m.verdicts.v.length);
+    const hist = new Float64Array(m.batchSize.counts.length);
+    for (const q of inl.queues ?? []) {
+      packets += Number(q.packets ?? 0); batches += Number(q.batches ?? 0);
+      const v = q.verdicts ?? {};
+      verdicts[V_ACCEPT] += Number(v.accept ?? 0); verdicts[V_DROP] += Number(v.drop ?? 0);
+      verdicts[V_REPEAT] += Number(v.repeat ?? 0); verdicts[V_QUEUE] += Number(v.queue ?? 0); verdicts[V_REJECT] += Number(v.reject ?? 0);
+      if (q.kernel) qdrops += Number(q.kernel.queue_dropped ?? 0) + Number(q.kernel.user_dropped ?? 0);
+      const h = Array.isArray(q.batch_hist) ? q.batch_hist : [];
+      for (let i = 0; i < h.length; i++) hist[Math.min(i, hist.length - 1)] += Number(h[i] ?? 0);
+    }
+    m.packets.v = packets;
+    m.verdicts.v.set(verdicts);
+    m.queueDrops.v = qdrops;
+    m.batchSize.counts.set(hist);
+    m.batchSize.count = batches; m.batchSize.sum = packets; // sum of batch sizes = packets received
+    let bytes = 0, active = 0, max = 0;
+    const evs = new Float64Array(m.decodeEvents.v.length);
+    for (const e of inl.engine ?? []) {
+      if (!e) continue;
+      bytes += Number(e.decoder?.bytes ?? 0);
+      active += Number(e.flow?.active ?? 0); max += Number(e.flow?.memcap_flows ?? 0);
+      for (const [name, n] of Object.entries((e.decoder?.event ?? {}) as Record<string, number>)) {
+        const i = m.decodeEvents.values.indexOf(name);
+        if (i >= 0) evs[i] += Number(n);
+      }
+    }
+    m.bytes.v = bytes;
+    m.decodeEvents.v.set(evs);
+    m.flowsActive.v = active; m.flowsMax.v = max;
   }
 
   /** SIGHUP: reload set files (bad files keep their networks), reopen the EVE file. */

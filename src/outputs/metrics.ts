@@ -142,8 +142,8 @@ export class MetricsRegistry {
 
 /** Verdict latency buckets in seconds (10 us .. 100 ms). */
 export const LATENCY_BUCKETS_S = [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1];
-/** Batch size buckets (packets). */
-export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+/** Batch size buckets (packets): the NFQUEUE addon's log2 buckets 1, 2-3, 4-7, ..., 64-127, 128+. */
+export const BATCH_BUCKETS = [1, 3, 7, 15, 31, 63, 127];
 
 /**
  * The standard quell metrics, resolved once. The engine/runner keeps this object and updates

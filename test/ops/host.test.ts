@@ -91,3 +91,27 @@ test('OpsMain: sets + state + control + metrics + sqlite + EVE file/socket in on
     assert.deepEqual(saved.tables.bans.map((e: [string, number]) => e[0]).sort(), ['192.0.2.77', '198.51.100.10', '198.51.100.9']);
   } finally { if (ops) await ops.close(); fs.rmSync(d, { recursive: true, force: true }); }
 });
+
+test('OpsMain.onRunnerStats: the runner stats event (docs/inline.md shape) becomes Prometheus metrics', async () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-host-'));
+  const ops = await OpsMain.start({ controlSocket: null, metricsPort: 0 });
+  try {
+    const q = (n: number) => ({ queue: n, worker: n, packets: 1234, batches: 900, batch_hist: [800, 70, 20, 5, 3, 2, 0, 0],
+      verdicts: { accept: 1200, drop: 20, repeat: 14, queue: 0, reject: 4 }, kernel: { queue_dropped: 3, user_dropped: 1 } });
+    const eng = { decoder: { pkts: 1234, bytes: 99_000, event: { 'ipv4.bad_checksum': 5 } }, flow: { active: 40, memcap_flows: 65536 } };
+    ops.onRunnerStats({ event_type: 'stats', inline: { queues: [q(0), q(1)], engine: [eng, eng] } });
+    ops.onRunnerStats({ event_type: 'stats', inline: { queues: [q(0), q(1)], engine: [eng, eng] } }); // cumulative: set, not added
+    const text = await get(ops.metricsServer!.port);
+    assert.match(text, /^quell_packets_total 2468$/m);
+    assert.match(text, /^quell_verdicts_total\{verdict="accept"\} 2400$/m);
+    assert.match(text, /^quell_verdicts_total\{verdict="reject"\} 8$/m);
+    assert.match(text, /^quell_queue_drops_total 8$/m);
+    assert.match(text, /^quell_bytes_total 198000$/m);
+    assert.match(text, /^quell_decode_events_total\{event="ipv4.bad_checksum"\} 10$/m);
+    assert.match(text, /^quell_flows_active 80$/m);
+    assert.match(text, /^quell_batch_size_bucket\{le="1"\} 1600$/m);
+    assert.match(text, /^quell_batch_size_bucket\{le="3"\} 1740$/m);
+    assert.match(text, /^quell_batch_size_bucket\{le="\+Inf"\} 1800$/m);
+    assert.match(text, /^quell_batch_size_count 1800$/m);
+  } finally { await ops.close(); fs.rmSync(d, { recursive: true, force: true }); }
+});

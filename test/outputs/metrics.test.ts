@@ -68,8 +68,9 @@ test('quell metrics over HTTP parse as Prometheus text with the values the engin
     assert.equal(val('quell_verdict_latency_seconds_bucket', { le: '+Inf' }), 5);
     assert.equal(val('quell_verdict_latency_seconds_count'), 5);
     assert.ok(Math.abs(val('quell_verdict_latency_seconds_sum')! - 1.002065) < 1e-9);
-    assert.equal(val('quell_batch_size_bucket', { le: '64' }), 3);
-    assert.equal(val('quell_batch_size_bucket', { le: '1024' }), 4);
+    assert.equal(val('quell_batch_size_bucket', { le: '63' }), 1);
+    assert.equal(val('quell_batch_size_bucket', { le: '127' }), 3);
+    assert.equal(val('quell_batch_size_bucket', { le: '+Inf' }), 5);
     // buckets are monotonic
     const b = samples.filter((s) => s.name === 'quell_batch_size_bucket').map((s) => s.value);
     for (let i = 1; i < b.length; i++) assert.ok(b[i] >= b[i - 1]);
