@@ -742,8 +742,10 @@ export class Compiler {
         minQ = Math.min(minQ, maxLen);
       }
       this.patAtoms.set(sidx, atomInfo);
-      if (minQ < 3 && !has('private')) d.warn('W001', file, def.pat.offset, def.pat.text.length, `string \`${sname}\` has ${minQ === 0 ? 'no atom' : `a ${minQ}-byte atom`} and may slow down scanning`, 'add a literal run of 3 or more bytes');
-      if (kind === 'regex' && P.isUnbounded(r.ir)) d.warn('W002', file, def.pat.offset, def.pat.text.length, `regular expression \`${sname}\` is unbounded (matches are capped at ${P.RE_SCAN_LIMIT} bytes)`, 'bound the repetition: `.{0,100}` instead of `.*`');
+      const patOff = kind === 'hex' ? bodyOff - 1 : def.pat.offset;
+      const patLen = def.pat.offset + def.pat.text.length - patOff;
+      if (minQ < 3 && !has('private')) d.warn('W001', file, patOff, patLen, `string \`${sname}\` has ${minQ === 0 ? 'no atom' : `a ${minQ}-byte atom`} and may slow down scanning`, 'add a literal run of 3 or more bytes');
+      if (kind === 'regex' && P.isUnbounded(r.ir)) d.warn('W002', file, patOff, patLen, `regular expression \`${sname}\` is unbounded (matches are capped at ${P.RE_SCAN_LIMIT} bytes)`, 'bound the repetition: `.{0,100}` instead of `.*`');
     }
     this.strings.push(se);
     ctx.strings.set(sname === '$' ? `$#anon${sidx}` : sname, sidx);
@@ -1222,6 +1224,7 @@ export class Compiler {
     const rel: Record<string, Op> = { '<': Op.LT, '<=': Op.LE, '>': Op.GT, '>=': Op.GE };
     const mark = em.code.length;
     const a = this.expr(e.a, ctx);
+    if (a.t === 'err') { this.expr(e.b, ctx); return a; } // already reported: no follow-on type error
     if (a.t === 'field' || a.t === 'ip') {
       const b = this.expr(e.b, ctx);
       if (b.t === 'err') return b;
@@ -1249,6 +1252,7 @@ export class Compiler {
       d.error('E017', file, e.a.s, e.a.e - e.a.s, 'put the field on the left: `http.uri contains "x"`'); em.code.length = mark; return { t: 'err' };
     }
     const b = this.expr(e.b, ctx);
+    if (b.t === 'err') return b;
     if (b.t === 'field' || b.t === 'str' || b.t === 'regex' || b.t === 'set' || b.t === 'ip') {
       d.error('E017', file, e.b.s, e.b.e - e.b.s, `cannot compare an integer with a ${b.t === 'field' ? 'byte field' : b.t === 'str' ? 'string' : b.t}`); return { t: 'err' };
     }

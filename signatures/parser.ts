@@ -89,7 +89,7 @@ function listExpected(ex: string[]): string {
 export interface ParseStats { items: number; ambiguous: number }
 
 /** Parse one item's tokens. Returns the AST node, or null after reporting a diagnostic. */
-export function parseItem(toks: Tok[], file: string, diags: DiagnosticBag, results?: unknown[][]): N | null {
+export function parseItem(toks: Tok[], file: string, diags: DiagnosticBag, results?: unknown[][], unclosed = false): N | null {
   const p = new nearley.Parser(GRAMMAR, { lexer: new ArrayLexer(toks) } as nearley.ParserOptions);
   try {
     p.feed('');
@@ -108,6 +108,11 @@ export function parseItem(toks: Tok[], file: string, diags: DiagnosticBag, resul
   if (results) results.push(p.results);
   if (p.results.length === 0) {
     const last = toks[toks.length - 1];
+    if (unclosed) {
+      const name = toks.find((t) => t.type === 'ident');
+      diags.error('E003', file, last.offset + last.text.length, 0, `rule${name ? ` \`${name.text}\`` : ''} is not closed`, 'add `}` at the end of the rule');
+      return null;
+    }
     const ex = expectedAtEnd(p);
     diags.error('E003', file, last.offset + last.text.length, 0, `unexpected end of ${toks[0].type === 'kw_rule' || toks[0].type === 'kw_private' || toks[0].type === 'kw_global' ? 'rule' : 'declaration'} after ${tokenLabel(last)}`,
       listExpected(ex) || undefined);
@@ -146,6 +151,7 @@ export function parseSource(src: string, file: string, diags: DiagnosticBag, res
     }
     const start = i;
     let isRule = false;
+    let unclosed = false;
     let j = i;
     while (j < toks.length && (toks[j].type === 'kw_private' || toks[j].type === 'kw_global')) j++;
     if (j < toks.length && toks[j].type === 'kw_rule') isRule = true;
@@ -161,6 +167,7 @@ export function parseSource(src: string, file: string, diags: DiagnosticBag, res
         else if (tk.value === '}' && tk.type === 'punct') { depth--; if (depth === 0) { end = k + 1; break; } }
       }
       i = end >= 0 ? end : k;
+      unclosed = end < 0;
     } else {
       i = start + 1;
       while (i < toks.length && !TOP_STARTERS.has(toks[i].type)) i++;
@@ -169,7 +176,7 @@ export function parseSource(src: string, file: string, diags: DiagnosticBag, res
     const from = itemToks[0].offset, to = itemToks[itemToks.length - 1].offset;
     // an item with a bad character was already reported (E001): do not add a follow-on syntax error
     if (lexErr.some((o) => o >= from && o <= to)) continue;
-    const node = parseItem(itemToks, file, diags, results);
+    const node = parseItem(itemToks, file, diags, results, unclosed);
     if (node) items.push(node);
   }
   return items;

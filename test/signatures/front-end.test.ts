@@ -39,7 +39,9 @@ function parseAll(src: string): { results: unknown[][]; diags: DiagnosticBag } {
 }
 
 test('every rule of the corpus and of 500 generated rules parses exactly once', () => {
-  const corpus = [fs.readFileSync(path.join(ROOT, 'signatures/rules/examples.rules'), 'utf8')];
+  const cdir = path.join(ROOT, 'test/signatures/corpus');
+  const corpus = [fs.readFileSync(path.join(ROOT, 'signatures/rules/examples.rules'), 'utf8'),
+    ...fs.readdirSync(cdir).filter((f) => f.endsWith('.rules')).map((f) => fs.readFileSync(path.join(cdir, f), 'utf8'))];
   for (const r of fc.sample(ruleArb, { numRuns: 500, seed: 7 })) corpus.push(renderRule('g', r));
   let items = 0;
   for (const src of corpus) {
