@@ -41,7 +41,7 @@ import {
   TXF_NO_REQUEST, TXF_REQ_BODY_TRUNC, TXF_RES_BODY_TRUNC, httpTxEve,
 } from '../../decoders/app/http';
 import { DnsMessage, DNS_SEC_ANSWER, rcodeName, suricataRrtype } from '../../decoders/app/dns';
-import { V_ACCEPT, V_DROP, V_REJECT, V_F_FLOW, V_F_PAYLOAD } from '../io/batch';
+import { V_ACCEPT, V_DROP, V_REJECT, V_F_FLOW, V_F_PAYLOAD, V_F_MARK, V_KIND_MASK } from '../io/batch';
 import { FS_ESTABLISHED } from './flows';
 import { APP_NAMES } from './app';
 import type { AppTap, QuellEngine } from './pipeline';
@@ -81,6 +81,8 @@ export interface Detector {
   /** Per-rule hits with sid/name (control API `rules`). */
   ruleHits(): { sid: number; name: string; action: string; hits: number }[];
   readonly mode: DetectMode;
+  /** Share an operations runtime (WorkerOps.wrap calls this): its rates and bans; its wrapper gates. */
+  useOps(ops: WorkerOps): void;
 }
 
 // ---------------------------------------------------------------- field ids
@@ -445,8 +447,8 @@ interface PendingAlert { rule: number; ev: EngineEvent }
 export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions = {}): Detector {
   const mode: DetectMode = opts.mode ?? 'ids';
   const applies = mode !== 'ids';
-  const ownOps = opts.ops == null;
-  const ops = opts.ops ?? new WorkerOps(null);
+  let ownOps = opts.ops == null;
+  let ops = opts.ops ?? new WorkerOps(null);
   let info = analyzeRuleset(ruleset);
   let m = new Matcher(ruleset);
   let hits = new Float64Array(ruleset.rules.length);
@@ -726,7 +728,10 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     }
     pending.length = 0;
     if (!applies) return V_ACCEPT;
-    if (pktMark >= 0) { e.verdictMark = pktMark >>> 0; counters.marks++; }
+    if (pktMark >= 0) {
+      e.verdictMark = pktMark >>> 0; counters.marks++;
+      if (pktMark === 0 && (v & V_KIND_MASK) === V_ACCEPT) v |= V_F_MARK; // `mark 0` clears the skb mark
+    }
     if (flowT && slot >= 0 && (pktDecision === Decision.DROP || pktDecision === Decision.ACCEPT)) {
       if (pktDecision === Decision.DROP) counters.flow_drops++;
       if (mode === 'simulate') simSticky[slot] = pktDecision === Decision.DROP ? 2 : 1;
@@ -811,6 +816,11 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   };
 
   Object.defineProperty(det, 'mode', { value: mode });
+  det.useOps = (o: WorkerOps) => {
+    if (o === ops) return;
+    ops = o; ownOps = false; fields.ops = o;
+    o.setCounters(info.rs.counterWindowMs);
+  };
   det.attach = attach;
   det.stats = () => {
     const rule_hits: Record<string, number> = {};

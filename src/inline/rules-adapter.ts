@@ -22,6 +22,7 @@ import { Decision } from '../../signatures/bytecode';
 import { PacketView, PROTO_TCP, PROTO_UDP, PROTO_ICMP, PROTO_ICMPV6 } from '../../decoders/packet';
 import { V_ACCEPT, V_DROP, V_REJECT, V_F_FLOW, V_F_PAYLOAD } from '../io/batch';
 import type { CompiledRules, RulesDiagnostic } from './engine-host';
+import { replaceMatches } from '../engine/detect';
 
 /** Flows whose tags are remembered at once; beyond, the table is cleared (counted). */
 export const MAX_TAGGED_FLOWS = 65536;
@@ -119,14 +120,9 @@ export function makeDetect(rs: CompiledRuleset): (pkt: PacketView, slot: number,
     for (let k = 0; k < r.count; k++) {
       const ri = r.matchedRules[k];
       for (const a of replaceRules[ri]) {
-        if (pkt.reassembled || a.string === undefined || !a.bytes) continue;   // bytes not in the batch buffer
-        const n = m.matchCount(a.string);
-        for (let i = 0; i < n; i++) {
-          const off = pkt.payloadOff + m.matchOffset(a.string, i);
-          if (m.matchLength(a.string, i) !== a.bytes.length) continue;
-          pkt.buf.set(a.bytes, off);
-          flags |= V_F_PAYLOAD;
-        }
+        if (a.string === undefined || !a.bytes) continue;
+        // shared with the detection glue (src/engine/detect.ts replaceMatches)
+        if (replaceMatches(m, pkt, a.string, a.bytes)) flags |= V_F_PAYLOAD;
       }
       if (alerting[ri]) {
         const rule = rs.rules[ri];

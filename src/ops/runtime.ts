@@ -106,7 +106,7 @@ export class WorkerOps {
    * but a drop/reject becomes accept and a sticky drop of the flow is cleared.
    */
   wrap(inner: Detect | null): Detect {
-    return (pkt, slot, dir, engine) => {
+    const w: Detect = (pkt, slot, dir, engine) => {
       if (pkt.ipVer === 0) return inner ? inner(pkt, slot, dir, engine) : V_ACCEPT;
       const now = WorkerOps.nowMs(pkt);
       const g = this.gatePacket(pkt, now);
@@ -123,6 +123,14 @@ export class WorkerOps {
       }
       return v;
     };
+    // detection glue (src/engine/detect.ts): share this runtime (count() rates, `block` bans) and
+    // keep its attach()/stats() reachable through the wrapper (the engine looks for them)
+    const d = inner as unknown as { attach?: unknown; stats?: unknown; useOps?: (o: WorkerOps) => void } | null;
+    if (d) {
+      if (typeof d.useOps === 'function') d.useOps(this);
+      Object.assign(w, { attach: d.attach, stats: d.stats });
+    }
+    return w;
   }
 
   /**
