@@ -284,6 +284,7 @@ export class QuellEngine implements Engine {
         segments: s.segments, retransmitted: s.retransmitted, overlaps: s.overlaps, out_of_order: s.outOfOrder,
         ooo_dropped: s.oooDropped, depth_reached: s.depthReached, gaps: s.gaps, gap_bytes: s.gapBytes,
         midstream: s.midstream, midstream_ignored: this.midstreamIgnored, reuse: this.tcpReuse,
+        ack_gap_ignored: s.ackGapIgnored,
       },
       app_layer: a.stats(),
       ...this.detectStats(),

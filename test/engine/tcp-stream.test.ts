@@ -189,3 +189,15 @@ test('TCP port reuse: a new SYN on a closed connection starts a new flow', () =>
   assert.deepEqual(texts, ['one', 'two']);
   assert.equal((h.engine.stats().tcp as Record<string, number>).reuse, 1);
 });
+
+test('an ACK more than MAX_ACK_GAP ahead is bogus: no gap, counted', () => {
+  const t = new Trace({ start: T0 });
+  handshake(t);
+  seg(t, 'c', 0, 'abc');
+  seg(t, 's', 0, '', 'A', 200 << 20);   // acks 200 MiB the client never sent
+  seg(t, 'c', 3, 'def');
+  const h = new Harness().run(t.packets).finish();
+  assert.equal(h.text(0), 'abcdef');
+  assert.equal(h.gaps.length, 0);
+  assert.equal((h.engine.stats().tcp as Record<string, number>).ack_gap_ignored, 1);
+});
