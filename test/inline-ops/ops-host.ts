@@ -124,16 +124,16 @@ function worker(): void {
   };
   const gated = ow.wrap(inner);
   const detect = (pkt: any, slot: number, dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    // the clock is read BEFORE the gate lookup: a packet accepted with a start time after the API
+    // add completed would be a real miss (not a packet already past its lookup when the add landed)
+    const t = pkt.ipVer === 4 && pkt.src4 === timedAddr ? Number(process.hrtime.bigint()) : 0;
     const v = gated(pkt, slot, dir, engine);
     if (pkt.ipVer === 4) {
       const i = watch.indexOf(pkt.src4);
       if (i >= 0) {
         const dropped = (v & 0xff) === V_DROP;
         Atomics.add(counts, W_PER * i + (dropped ? 1 : 0), 1);
-        if (pkt.src4 === timedAddr) {
-          const t = Number(process.hrtime.bigint());
-          if (dropped) { if (timing[2] === 0) timing[2] = t; } else timing[1] = t;
-        }
+        if (t !== 0) { if (dropped) { if (timing[2] === 0) timing[2] = t; } else timing[1] = t; }
       }
     }
     return v;

@@ -131,9 +131,9 @@ test('inline ops: 100k list, nmap scan -> rule + ban, API ban from the next pack
       const st = (await api.stats()).body as any;
       const { addNs, lastAcceptNs, firstDropNs } = st.timing;
       assert.ok(addNs > 0 && firstDropNs > 0, JSON.stringify(st.timing));
-      assert.ok(lastAcceptNs < addNs, `no packet accepted after the add returned (last accept ${(lastAcceptNs - addNs) / 1e6} ms after)`);
+      assert.ok(lastAcceptNs < addNs, `no packet that reached the gate after the add returned was accepted (last accepted one started ${(lastAcceptNs - addNs) / 1e6} ms after)`);
       const delayMs = (firstDropNs - addNs) / 1e6;
-      process.stderr.write(`# API add -> first dropped packet: ${delayMs.toFixed(3)} ms (packets every ~1 ms; goal < 10 ms)\n`);
+      process.stderr.write(`# API add -> first dropped packet reaching the gate: ${delayMs.toFixed(3)} ms (the sender sends every ~1 ms, so this is mostly the wait for the next packet; goal < 10 ms)\n`);
       assert.ok(delayMs >= 0 && delayMs < 1000, `delay ${delayMs} ms`);
       assert.ok(st.perSource[timed].dropped > 100);
     });
