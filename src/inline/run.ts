@@ -11,6 +11,8 @@ import { QuellError, UsageError } from '../errors';
 import { readKernelQueueStats, NfqNativeStats, NfqJsStats, loadNfqAddon, NfqError } from '../io/nfqueue';
 import { compileRulesText, RulesError, RulesDiagnostic } from './engine-host';
 import type { WorkerInit } from './worker';
+import type { InspectorInit } from './inspector';
+import { createShared } from './fanout';
 
 export const MAX_QUEUES = 64;
 /** How long workers get to flush, unbind and close at shutdown before they are terminated. */
@@ -71,7 +73,9 @@ interface WorkerState {
   ready: boolean;
   closed: boolean;
   answered: boolean;
-  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown> } | null;
+  /** a fan-out helper (stopped after the readers, so no reader waits on a stopped helper) */
+  helper: boolean;
+  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number> } | null;
 }
 
 export interface RunIo {
@@ -84,8 +88,10 @@ export interface RunIo {
  * Throws NfqError/RulesError (stable codes) when start-up fails.
  */
 export async function runInline(opts: RunOptions, io: RunIo = { out: process.stdout, err: process.stderr }, signal?: AbortSignal): Promise<number> {
-  if (opts.workers > opts.queues.length) {
-    throw new UsageError(`--workers ${opts.workers} > ${opts.queues.length} queue(s): spreading one queue over several workers (userspace fan-out) is not implemented; use more queues (--queues A:B with --queue-balance)`);
+  // more workers than queues: userspace fan-out, each queue's reader plus (k - 1) helper threads
+  const fanK = opts.workers > opts.queues.length ? opts.workers / opts.queues.length : 1;
+  if (!Number.isInteger(fanK)) {
+    throw new UsageError(`--workers ${opts.workers} with ${opts.queues.length} queue(s): for userspace fan-out the workers must be a multiple of the queues`);
   }
   loadNfqAddon();   // fail fast with QUELL_E_NFQ_ADDON in the main thread
   let rulesText: string | null = null;
@@ -101,19 +107,31 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   const log = (s: string) => io.err.write(`quell run: ${s}\n`);
 
   // queue -> worker assignment: round-robin
-  const perWorker: number[][] = Array.from({ length: opts.workers }, () => []);
-  opts.queues.forEach((q, i) => perWorker[i % opts.workers].push(q));
+  const readers = Math.min(opts.workers, opts.queues.length);
+  const perWorker: number[][] = Array.from({ length: readers }, () => []);
+  opts.queues.forEach((q, i) => perWorker[i % readers].push(q));
   const workerFile = path.join(__dirname, 'worker.js');
+  const inspectorFile = path.join(__dirname, 'inspector.js');
+  const engineSpec = { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions: opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {} };
+  const helperStates: WorkerState[] = [];
   const states: WorkerState[] = perWorker.map((queues, index) => {
+    const fanout = fanK > 1 ? Array.from({ length: fanK - 1 }, () => createShared(opts.maxBatch)) : undefined;
+    if (fanout) {
+      fanout.forEach((shared, j) => {
+        const hinit: InspectorInit = { index: readers + index * (fanK - 1) + j, queue: queues[0], shared, engine: engineSpec, failOpen: opts.failOpen, statsEveryMs: Math.min(1000, opts.statsIntervalMs) };
+        helperStates.push({ w: new Worker(inspectorFile, { workerData: hinit }), init: { index: hinit.index, queues: [] } as unknown as WorkerInit, ready: false, closed: false, answered: false, last: null, helper: true });
+      });
+    }
     const init: WorkerInit = {
-      index, queues,
+      index, queues, fanout,
       nfq: { maxBatch: opts.maxBatch, maxlen: opts.maxlen, copyRange: opts.copyRange, rcvbuf: opts.rcvbuf, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
-      engine: { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions: opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {} },
+      engine: engineSpec,
       failOpen: opts.failOpen,
       statsEveryMs: Math.min(1000, opts.statsIntervalMs),
     };
-    return { w: new Worker(workerFile, { workerData: init }), init, ready: false, closed: false, answered: false, last: null };
+    return { w: new Worker(workerFile, { workerData: init }), init, ready: false, closed: false, answered: false, last: null, helper: false };
   });
+  states.push(...helperStates);
 
   const started = Date.now();
   const kernelBase = new Map<number, { queueDropped: number; userDropped: number }>();
@@ -126,7 +144,11 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   let resolveReady!: () => void;
   const readyP = new Promise<void>((r) => { resolveReady = r; });
 
-  const checkAllClosed = () => { if (states.every((s) => s.closed)) resolveDone(); };
+  const stopHelpersWhenReadersClosed = () => {
+    if (!stopping || !states.every((s) => s.helper || s.closed)) return;
+    for (const st of states) if (st.helper && !st.closed) st.w.postMessage({ type: 'stop' });
+  };
+  const checkAllClosed = () => { stopHelpersWhenReadersClosed(); if (states.every((s) => s.closed)) resolveDone(); };
 
   for (const st of states) {
     st.w.on('message', (m: Record<string, unknown>) => {
@@ -182,7 +204,8 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   function requestStop(): void {
     if (stopping) return;
     stopping = true;
-    for (const st of states) if (!st.closed) st.w.postMessage({ type: 'stop' });
+    for (const st of states) if (!st.closed && !st.helper) st.w.postMessage({ type: 'stop' });
+    stopHelpersWhenReadersClosed();
     setTimeout(() => { for (const st of states) if (!st.closed) void st.w.terminate(); }, SHUTDOWN_TIMEOUT_MS).unref();
   }
 
@@ -221,7 +244,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
       inline: {
         uptime_s: Math.round((Date.now() - started) / 100) / 10, generation, policy: opts.failOpen ? 'fail-open' : 'fail-closed',
         queues,
-        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, ...(s.last?.worker ?? {}) })),
+        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null })),
         engine: states.map((s) => s.last?.engine ?? null),
       },
     };
@@ -277,7 +300,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
   signal?.addEventListener('abort', onStop);
-  log(`ready: queues ${opts.queues.join(',')} in ${states.length} worker(s), ${opts.failOpen ? 'fail-open' : 'fail-closed'}, rules ${opts.rulesFile ?? '(none: accept all)'}`);
+  log(`ready: queues ${opts.queues.join(',')} in ${states.length} worker(s)${fanK > 1 ? ` (fan-out: ${fanK} engines per queue)` : ''}, ${opts.failOpen ? 'fail-open' : 'fail-closed'}, rules ${opts.rulesFile ?? '(none: accept all)'}`);
   write({ event_type: 'inline', state: 'ready', queues: opts.queues, workers: states.length, pid: process.pid });
 
   const statsTimer = setInterval(() => {

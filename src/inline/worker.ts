@@ -17,6 +17,7 @@ import { NfqueueSource, NfqOptions } from '../io/nfqueue';
 import { V_ACCEPT, V_DROP } from '../io/batch';
 import { hostEngine, EngineSpec, HostedEngine, RulesError } from './engine-host';
 import type { EngineEvent } from '../engine/types';
+import { FanoutDispatcher, FanoutShared } from './fanout';
 
 export interface WorkerInit {
   index: number;
@@ -25,6 +26,8 @@ export interface WorkerInit {
   engine: EngineSpec;
   failOpen: boolean;
   statsEveryMs: number;
+  /** userspace fan-out: shared areas of this queue's helper threads (fanout.ts); one queue only */
+  fanout?: FanoutShared[];
 }
 
 /** Longest stretch without handling control messages. */
@@ -64,10 +67,12 @@ function main(): void {
   let stop = false;
   let lastStats = 0;
 
+  const fan = init.fanout && init.fanout.length ? new FanoutDispatcher(init.fanout, sources[0].maxBatch, init.failOpen) : null;
   const statsSnapshot = () => ({
     index: init.index,
     queues: sources.map((s) => s.stats()),
     worker: { ...counters },
+    fanout: fan ? { ...fan.counters, helpers: fan.k - 1 } : undefined,
     engine: safeEngineStats(),
   });
   function safeEngineStats(): Record<string, unknown> {
@@ -99,7 +104,7 @@ function main(): void {
     const b = s.recvSync(timeoutMs);
     if (b === null) return 0;
     try {
-      engine.processBatch(b);
+      if (fan) fan.process(b, engine); else engine.processBatch(b);
     } catch (e) {
       // A bug, not traffic (traffic never throws): apply the policy to the whole batch and count it.
       counters.engineErrors++;

@@ -324,3 +324,45 @@ test('inline over IPv6 (ip6tables rules): benign passes, drop, reject resets, re
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('inline: userspace fan-out (--queues 0 --workers 2): one client, many flows, both engines inspect; drop and replace work on either side', { skip, timeout: 120_000 }, async (t) => {
+  const dir = tmpDir('fan');
+  const pair = NetnsPair.create('u');
+  try {
+    const rules = path.join(dir, 'rules.txt');
+    fs.writeFileSync(rules, RULES);
+    const http = await startHttpServer(pair, dir);
+    await applyIptables(pair, ['--queues', '0']);
+    const q = await startQuell(pair, ['--queues', '0', '--workers', '2', '--rules', rules, '--engine-module', MARKER_ENGINE], dir);
+    try {
+      assert.match(q.stderr(), /fan-out: 2 engines per queue/);
+      const N = 8;
+      for (let i = 0; i < N; i++) {
+        assert.equal(curl(pair, `http://${pair.serverAddr}:8080/hello.txt?${i}`).code, '200');
+        assert.equal(curl(pair, `http://${pair.serverAddr}:8080/r${i}/REPLACE-ME-PLEASE`).code, '404');
+      }
+      for (let i = 0; i < 4; i++) assert.equal(curl(pair, `http://${pair.serverAddr}:8080/evil-drop?${i}`, { maxTime: 1 }).exit, 28);
+      await waitFor(() => (http.log().match(/REPLACED-BY-QUELL/g) ?? []).length === N, 3000);
+      assert.equal((http.log().match(/"GET \/r\d\/REPLACED-BY-QUELL HTTP\/1\.1" 404/g) ?? []).length, N, 'every rewrite arrived, whichever engine did it');
+      assert.doesNotMatch(http.log(), /REPLACE-ME-PLEASE|evil-drop/);
+      await sleep(1300);
+      const s = lastStats(q)!;
+      const engines = (s.inline.engine as any[]).filter(Boolean);
+      assert.equal(engines.length, 2);
+      const batches = engines.map((e) => e.marker.batches);
+      t.diagnostic(`batches per engine: ${batches.join(', ')}; fan-out counters ${JSON.stringify(s.inline.workers.map((w: any) => w.fanout ?? null))}`);
+      for (const b of batches) assert.ok(b > 0, 'both engines inspected traffic');
+      const fo = s.inline.workers.find((w: any) => w.fanout)!.fanout;
+      assert.ok(fo.toHelpers > 0 && fo.ownPackets > 0, 'packets went both ways');
+      assert.equal(fo.helperTimeouts, 0);
+      const q0 = s.inline.queues[0];
+      assert.equal(q0.verdict_errors, 0);
+      assert.ok(q0.verdicts.replaced >= N);
+    } finally {
+      assert.equal(await q.stop('SIGTERM'), 0, q.stderr());
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -18,7 +18,8 @@ the engine and the rules, and gives it a verdict. Install the matching iptables 
 options:
   --queues SPEC         queues to bind: N, A:B or a comma list (default 0)
   --rules FILE          rules to run (without: accept everything, still decode/log)
-  --workers N           worker threads (default: one per queue; fewer -> a worker polls several queues)
+  --workers N           worker threads (default: one per queue; fewer -> a worker polls several queues;
+                        a multiple k of the queues -> userspace fan-out: k engines per queue by 5-tuple)
   --fail-open           queue or socket full: the kernel accepts packets unseen (NFQA_CFG_F_FAIL_OPEN)
   --fail-closed         queue or socket full: the kernel drops them (default)
   --eve FILE            append EVE JSON events here (default: stdout)
