@@ -302,3 +302,25 @@ test('EVE http object uses Suricata field names', () => {
   assert.deepEqual(eve, { hostname: '[::1]', url: '/x?y=1', http_user_agent: 'ua', http_content_type: 'text/plain', http_refer: 'http://r/',
     http_method: 'GET', protocol: 'HTTP/1.1', status: 302, redirect: '/z', length: 2, server: 'srv' });
 });
+
+test('browser leniency against evasions (as libhtp): odd chunk lines, TE variants, folding, lone CR, 101 without Upgrade', () => {
+  const get: Seg = [0, 'GET /e HTTP/1.1\r\nHost: h\r\n\r\n'];
+  const body = (res: string) => {
+    const r = assertSplitInvariant([get, [1, res]]);
+    assert.equal(r.recs.length, 1, res);
+    return r.recs[0].res_body as string;
+  };
+  assert.equal(body('HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\nfx\r\n0123456789abcde\r\n3,\r\nxyz\r\n0\r\n\r\n'), '0123456789abcdexyz', 'junk after hex digits');
+  assert.equal(body('HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r\n\r\n\r\n\x0b3\r\nabc\r\n\r\n2\r\nde\r\n0\r\n\r\n'), 'abcde', 'empty lines and VT before sizes');
+  assert.equal(body('HTTP/1.1 200 ok\r\nTransfer-Encoding: xchunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), 'abc', 'chunked as a substring');
+  assert.equal(body('HTTP/1.1 200 ok\r\nTransfer\x00-Encoding: chu\x00nked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), 'abc', 'NUL bytes ignored in framing headers');
+  assert.equal(body('HTTP/1.0 200 ok\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nplain body, not chunked'), 'plain body, not chunked', 'non-hex first chunk line: identity until close');
+  assert.equal(body('HTTP/1.1 200 ok\r\nConnection: close\r\n Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), 'abc', 'folded line that is a header');
+  assert.equal(body('HTTP/1.1 200 ok\r\nTransfer-Encoding: \r\n \r\n chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), 'abc', 'value folded over a blank line');
+  assert.equal(body('HTTP/1.1 200 ok\rTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), 'abc', 'lone CR ends the status line');
+  assert.equal(body('http/1.1 200 ok\r\nContent-Length: 3\r\n\r\nabc'), 'abc', 'lower-case protocol');
+  assert.equal(body('HTTP/1.1 200 ok\r\nTransfer-Encoding\x0c: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n'), 'abc', 'form feed before the colon');
+  assert.equal(body('HTTP/1.1 101 ok\r\nContent-Length: 3\r\n\r\nabc'), 'abc', '101 without Upgrade is a normal response');
+  assert.equal(body(' \r\nHTTP/1.1 200 ok\r\nContent-Length: 3\r\n\r\nabc'), 'abc', 'whitespace before the status line');
+  assert.equal(body('HTTP/1.1 200 ok\r\nContent-Length: 3\n \nabc'), 'abc', 'whitespace-only line ends the headers');
+});

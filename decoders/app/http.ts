@@ -59,6 +59,8 @@ export const HTTP_MAX_RESPONSE_BODY = 102400;
 export const HTTP_MAX_OPEN_TX = 32;
 /** Events kept per transaction (each distinct event once). */
 export const HTTP_TX_MAX_EVENTS = 16;
+/** Empty lines tolerated before one chunk-size line (browser leniency); more is chunk_invalid. */
+export const HTTP_MAX_EMPTY_CHUNK_LINES = 4;
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxLineBytes: HTTP_MAX_LINE_BYTES, maxHeaders: HTTP_MAX_HEADERS, maxHeaderBytes: HTTP_MAX_HEADER_BYTES,
   maxRequestBody: HTTP_MAX_REQUEST_BODY, maxResponseBody: HTTP_MAX_RESPONSE_BODY, maxOpenTx: HTTP_MAX_OPEN_TX,
@@ -91,6 +93,7 @@ const H_USER_AGENT = enc('user-agent');
 const H_SERVER = enc('server');
 const H_CONTENT_TYPE = enc('content-type');
 const H_CONNECTION = enc('connection');
+const H_UPGRADE = enc('upgrade');
 const V_CHUNKED = enc('chunked');
 const V_CLOSE = enc('close');
 
@@ -105,6 +108,48 @@ export function eqLower(buf: Uint8Array, off: number, len: number, pat: Uint8Arr
     if (c !== pat[i]) return false;
   }
   return true;
+}
+
+/** eqLower ignoring NUL bytes in buf (header names such as "Transfer\0-Encoding"). */
+function eqLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint8Array): boolean {
+  let j = 0;
+  for (let i = 0; i < len; i++) {
+    let c = buf[off + i];
+    if (c === 0) continue;
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (j >= pat.length || c !== pat[j++]) return false;
+  }
+  return j === pat.length;
+}
+
+/** Does buf[off, off+len) contain the lowercase pattern, case-insensitively, NUL bytes ignored? */
+function containsLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint8Array): boolean {
+  for (let st = off; st < off + len; st++) {
+    let j = 0;
+    for (let i = st; i < off + len && j < pat.length; i++) {
+      let c = buf[i];
+      if (c === 0) continue;
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== pat[j]) break;
+      j++;
+    }
+    if (j === pat.length) return true;
+  }
+  return false;
+}
+
+/** "token: ..." at b[s, e)? (a name of token characters followed by ':') */
+function looksLikeHeader(b: Uint8Array, s: number, e: number): boolean {
+  let i = s;
+  while (i < e) {
+    const c = b[i];
+    if (c === 0x3a) return i > s;
+    if (c <= 0x20 || c >= 0x7f || c === 0x28 || c === 0x29 || c === 0x2c || c === 0x2f || c === 0x3b || c === 0x3d ||
+        c === 0x3c || c === 0x3e || c === 0x40 || c === 0x5b || c === 0x5d || c === 0x5c || c === 0x22 || c === 0x3f ||
+        c === 0x7b || c === 0x7d) return false;
+    i++;
+  }
+  return false;
 }
 
 /** One message (request or response) of a transaction: start line, headers, bounded body. */
@@ -276,6 +321,7 @@ class DirState {
   // chunk-size line scanner
   chDigits = 0; chSize = 0; chExt = false; chBad = false; chSawCR = false; chLen = 0;
   chEndState = 0;        // S_CHUNK_END: 0 expect CR or LF, 1 saw CR expect LF
+  chEmpty = 0;           // empty lines skipped before the current chunk size
   ended = false;
   reset(): void {
     this.st = S_IDLE; this.tx = null; this.lineStart = 0; this.lineOver = false; this.lastHdr = -1; this.hdrsOver = false; this.tooMany = false;
@@ -520,8 +566,8 @@ export class HttpParser {
   private stepReq(d: DirState, buf: Uint8Array, i: number, end: number): number {
     switch (d.st) {
       case S_IDLE: {
-        // skip leading empty lines and whitespace between messages
-        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a)) i++;
+        // skip leading empty lines and whitespace between messages (libhtp ignores them too)
+        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a || buf[i] === 0x20 || buf[i] === 0x09)) i++;
         if (i >= end) return end;
         if (this.open.length >= this.limits.maxOpenTx) {
           this.discard.reset();
@@ -619,9 +665,23 @@ export class HttpParser {
    */
   private headerLine(d: DirState, tx: HttpTx, m: HttpMsg): boolean {
     const b = m.buf;
-    const s = d.lineStart, e = m.used;
+    let s = d.lineStart;
+    const e = m.used;
     d.lineOver = false;
     if (e === s) { m.used = s; return true; }
+    // Browser leniency (evasion resistance, as libhtp): a line of only whitespace ends the
+    // header section; a "folded" line that itself looks like "name: value" is a new header.
+    let k0 = s; while (k0 < e && isWs(b[k0])) k0++;
+    if (k0 === e) {
+      // folding onto a header still waiting for its value ("Name:\r\n \r\n value"), else the end
+      if (d.lastHdr >= 0 && m.valLen[d.lastHdr] === 0) { this.count(tx, AEV['http.folded_header']); m.used = s; return false; }
+      this.count(tx, AEV['http.header_invalid']); m.used = s; return true;
+    }
+    if (k0 > s && d.lastHdr >= 0 && looksLikeHeader(b, k0, e)) {
+      this.count(tx, AEV['http.folded_header']);
+      b.copyWithin(s, k0, e); m.used = e - (k0 - s);
+      return this.headerLine(d, tx, m);
+    }
     if (isWs(b[s]) && d.lastHdr >= 0) {
       // obs-fold: join onto the previous header value with one space
       this.count(tx, AEV['http.folded_header']);
@@ -636,6 +696,7 @@ export class HttpParser {
       this.framingHeader(tx, m, h);
       return false;
     }
+    if (k0 > s) s = k0;   // leading whitespace on the first header line
     let c = s; while (c < e && b[c] !== 0x3a) c++;
     if (c === e || c === s) {
       this.count(tx, AEV['http.header_invalid']);
@@ -643,7 +704,8 @@ export class HttpParser {
       return false;
     }
     let ne = c;
-    if (isWs(b[ne - 1])) { this.count(tx, AEV['http.header_invalid']); while (ne > s && isWs(b[ne - 1])) ne--; }
+    const wsv = (x: number) => isWs(x) || x === 0x0b || x === 0x0c;
+    if (wsv(b[ne - 1])) { this.count(tx, AEV['http.header_invalid']); while (ne > s && wsv(b[ne - 1])) ne--; }
     let vs = c + 1; while (vs < e && isWs(b[vs])) vs++;
     let ve = e; while (ve > vs && isWs(b[ve - 1])) ve--;
     const lim = this.limits;
@@ -672,7 +734,7 @@ export class HttpParser {
   /** Record framing-relevant header values (Content-Length, Transfer-Encoding, Connection, Host). */
   private framingValue(tx: HttpTx, m: HttpMsg, no: number, nl: number, vo: number, vl: number, h = -1): void {
     const b = m.buf;
-    if (eqLower(b, no, nl, H_CONTENT_LENGTH)) {
+    if (eqLowerNoNul(b, no, nl, H_CONTENT_LENGTH)) {
       // a single value, or a list of equal values ("10, 10"); anything else is invalid
       let v = -1, cur = 0, digits = 0, ok = true;
       for (let k = vo; k <= vo + vl && ok; k++) {
@@ -689,17 +751,12 @@ export class HttpParser {
       m.clSeen = true;
       if (ok) m.contentLength = v;
       else if (!m.clBad) { m.clBad = true; m.contentLength = -1; this.count(tx, AEV['http.content_length_invalid']); }
-    } else if (eqLower(b, no, nl, H_TRANSFER_ENCODING)) {
+    } else if (eqLowerNoNul(b, no, nl, H_TRANSFER_ENCODING)) {
       m.teSeen = true;
-      // last coding: after the last ','
-      let s = vo, e = vo + vl;
-      for (let k = e - 1; k >= vo; k--) if (b[k] === 0x2c) { s = k + 1; break; }
-      while (s < e && isWs(b[s])) s++;
-      while (e > s && (isWs(b[e - 1]) || b[e - 1] === 0x3b)) e--;
-      // drop transfer-coding parameters
-      for (let k = s; k < e; k++) if (b[k] === 0x3b || isWs(b[k])) { e = k; break; }
-      m.teLastChunked = eqLower(b, s, e - s, V_CHUNKED);
-    } else if (eqLower(b, no, nl, H_CONNECTION)) {
+      // libhtp (and browsers) take any value containing "chunked" as chunked ("xchunked",
+      // "gzip, chunked", "chu<NUL>nked"): stricter parsing would let evasions through
+      if (containsLowerNoNul(b, vo, vl, V_CHUNKED)) m.teLastChunked = true;
+    } else if (eqLowerNoNul(b, no, nl, H_CONNECTION)) {
       // token list containing "close"
       let s = vo;
       const end = vo + vl;
@@ -772,7 +829,7 @@ export class HttpParser {
       if (m.clSeen) this.count(tx, AEV['http.te_and_cl']);
       if (m.teLastChunked) {
         m.chunked = true;
-        d.st = S_CHUNK_SIZE; this.chunkReset(d);
+        d.st = S_CHUNK_SIZE; this.chunkStart(d);
         return;
       }
       this.count(tx, AEV['http.te_unknown']);
@@ -791,6 +848,8 @@ export class HttpParser {
   private chunkReset(d: DirState): void {
     d.chDigits = 0; d.chSize = 0; d.chExt = false; d.chBad = false; d.chSawCR = false; d.chLen = 0;
   }
+  /** A new chunk-size line (not a skipped empty one). */
+  private chunkStart(d: DirState): void { this.chunkReset(d); d.chEmpty = 0; }
 
   /** Body states shared by both directions. */
   private stepBody(dir: number, d: DirState, buf: Uint8Array, i: number, end: number): number {
@@ -810,10 +869,10 @@ export class HttpParser {
       case S_CHUNK_END: {
         const c = buf[i];
         if (d.chEndState === 0 && c === 0x0d) { d.chEndState = 1; return i + 1; }
-        if (c === 0x0a) { d.st = S_CHUNK_SIZE; this.chunkReset(d); return i + 1; }
+        if (c === 0x0a) { d.st = S_CHUNK_SIZE; this.chunkStart(d); return i + 1; }
         // not CRLF: tolerate (some servers miss it) and read the next size line from here
         this.count(tx, AEV['http.chunk_invalid']);
-        d.st = S_CHUNK_SIZE; this.chunkReset(d);
+        d.st = S_CHUNK_SIZE; this.chunkStart(d);
         return i;
       }
       case S_CHUNK_SIZE: {
@@ -821,6 +880,13 @@ export class HttpParser {
           const c = buf[i++];
           d.chLen++;
           if (c === 0x0a) {
+            if (d.chDigits === 0 && !d.chBad && !d.chExt) {
+              // an empty (or whitespace-only) line before a chunk size: skipped, as browsers do
+              this.count(tx, AEV['http.chunk_invalid']);
+              this.chunkReset(d);
+              if (++d.chEmpty > HTTP_MAX_EMPTY_CHUNK_LINES) { d.chBad = true; }
+              else continue;
+            }
             if (d.chDigits === 0 || d.chBad) {
               this.count(tx, AEV['http.chunk_invalid']);
               // cannot continue in sync: the rest is treated as the end of this message
@@ -840,12 +906,24 @@ export class HttpParser {
           }
           if (d.chExt || c === 0x0d) { if (c === 0x0d) d.chSawCR = true; }
           else if (c === 0x3b) d.chExt = true;
-          else if (isWs(c)) { if (d.chDigits > 0) d.chExt = true; }    // BWS before ';'
+          else if (isWs(c) || c === 0x0b || c === 0x0c) { if (d.chDigits > 0) d.chExt = true; }    // BWS before ';', leading space
           else {
             let v = -1;
             if (c >= 0x30 && c <= 0x39) v = c - 0x30;
             else if ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) v = (c | 0x20) - 0x61 + 10;
-            if (v < 0 || d.chSawCR) d.chBad = true;
+            if (v < 0 && d.chDigits > 0 && !d.chSawCR) {
+              // junk after the hex digits ("fx", "f,"): the digits count, the rest is ignored like
+              // an extension (browsers and libhtp do the same); flagged
+              d.chExt = true;
+              this.count(tx, AEV['http.chunk_invalid']);
+            } else if (v < 0 && d.chDigits === 0 && dir === 1 && tx && tx.res.bodyTotal === 0 && !d.chSawCR) {
+              // the first chunk-size line of a response is not hex at all: the body is not
+              // chunked whatever the header says; read it as is until close (libhtp does too)
+              this.count(tx, AEV['http.chunk_invalid']);
+              tx.res.chunked = false;
+              d.st = S_BODY_CLOSE;
+              return i - 1;
+            } else if (v < 0 || d.chSawCR) d.chBad = true;
             else {
               d.chSize = d.chSize * 16 + v; d.chDigits++;
               if (d.chSize > 2 ** 48) { d.chBad = true; this.count(tx, AEV['http.chunk_too_big']); }
@@ -901,7 +979,7 @@ export class HttpParser {
   private stepRes(d: DirState, buf: Uint8Array, i: number, end: number): number {
     switch (d.st) {
       case S_IDLE: {
-        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a)) i++;
+        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a || buf[i] === 0x20 || buf[i] === 0x09)) i++;
         if (i >= end) return end;
         let tx: HttpTx | null = null;
         for (let k = 0; k < this.open.length; k++) {
@@ -920,7 +998,7 @@ export class HttpParser {
         if (!m.started) { m.started = true; m.tsNs = this.curTs; }
         d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false;
         // not a status line: the rest of the connection is this response's body
-        if (!isPrefixOf(buf, i, end - i, 'HTTP/')) {
+        if (!isPrefixOfNoCase(buf, i, end - i, 'HTTP/')) {
           if (!(tx.flags & TXF_HTTP09)) this.count(tx, AEV['http.response_line_invalid']);
           m.headersDone = true;
           this.emit(tx, HTTP_RESPONSE_HEADERS);
@@ -937,7 +1015,19 @@ export class HttpParser {
         if (!this.lineComplete) return i;
         m.lineOff = d.lineStart; m.lineLen = m.used - d.lineStart;
         d.lineOver = false;
-        d.lineStart = m.used; d.st = S_HDR;
+        d.st = S_HDR;
+        // a lone CR ends the status line for browsers ("HTTP/1.1 200 ok\rTransfer-Encoding: ..."):
+        // what follows it on the same line is the first header line
+        let cr = -1;
+        for (let k = m.lineOff; k < m.used; k++) if (m.buf[k] === 0x0d) { cr = k; break; }
+        if (cr >= 0) {
+          this.count(tx, AEV['http.response_line_invalid']);
+          m.lineLen = cr - m.lineOff;
+          d.lineStart = cr + 1;
+          if (this.headerLine(d, tx, m)) return this.resHeadersEnd(d, tx, m, i);
+          return i;
+        }
+        d.lineStart = m.used;
         return i;
       }
       case S_HDR: case S_TRAILER: {
@@ -946,32 +1036,38 @@ export class HttpParser {
         if (!this.lineComplete) return i;
         if (!this.headerLine(d, tx, m)) return i;
         if (d.st === S_TRAILER) { this.msgDone(1, d); return i; }
-        this.parseStatusLine(tx);
-        const st = tx.status;
-        if (st >= 100 && st < 200 && st !== 101) {
-          // interim: forget this header block, wait for the final response of the same request
-          tx.interimStatus = st;
-          if (!tx.req.started || (tx.flags & TXF_NO_REQUEST)) this.count(tx, AEV['http.unsolicited_100']);
-          tx.status = -1; tx.statusLen = -1; tx.serverLen = -1; tx.ctypeLen = -1;
-          m.used = 0; m.hdrCount = 0; m.lineLen = -1; m.f0Len = m.f1Len = m.f2Len = -1;
-          m.clSeen = m.clBad = m.teSeen = m.teLastChunked = m.connClose = false; m.contentLength = -1;
-          d.st = S_IDLE;
-          d.tx = null;
-          return i;
-        }
-        m.headersDone = true;
-        this.emit(tx, HTTP_RESPONSE_HEADERS);
-        if (st === 101 || (tx.isConnect && st >= 200 && st < 300)) {
-          tx.flags |= TXF_TUNNEL;
-          this.msgDone(1, d);
-          return i;
-        }
-        if (tx.isHead || st === 204 || st === 304 || (st >= 100 && st < 200)) { this.msgDone(1, d); return i; }
-        this.startBody(1, d, tx, m);
-        return i;
+        return this.resHeadersEnd(d, tx, m, i);
       }
       default: return this.stepBody(1, d, buf, i, end);
     }
+  }
+
+  /** The response header section just ended (empty line seen). */
+  private resHeadersEnd(d: DirState, tx: HttpTx, m: HttpMsg, i: number): number {
+    this.parseStatusLine(tx);
+    const st = tx.status;
+    if (st >= 100 && st < 200 && st !== 101) {
+      // interim: forget this header block, wait for the final response of the same request
+      tx.interimStatus = st;
+      if (!tx.req.started || (tx.flags & TXF_NO_REQUEST)) this.count(tx, AEV['http.unsolicited_100']);
+      tx.status = -1; tx.statusLen = -1; tx.serverLen = -1; tx.ctypeLen = -1;
+      m.used = 0; m.hdrCount = 0; m.lineLen = -1; m.f0Len = m.f1Len = m.f2Len = -1;
+      m.clSeen = m.clBad = m.teSeen = m.teLastChunked = m.connClose = false; m.contentLength = -1;
+      d.st = S_IDLE;
+      d.tx = null;
+      return i;
+    }
+    m.headersDone = true;
+    this.emit(tx, HTTP_RESPONSE_HEADERS);
+    // 101 without Upgrade is not a protocol switch (browsers read it as a normal response)
+    if ((st === 101 && m.find(H_UPGRADE) >= 0) || (tx.isConnect && st >= 200 && st < 300)) {
+      tx.flags |= TXF_TUNNEL;
+      this.msgDone(1, d);
+      return i;
+    }
+    if (tx.isHead || st === 204 || st === 304 || (st >= 100 && st < 200 && st !== 101)) { this.msgDone(1, d); return i; }
+    this.startBody(1, d, tx, m);
+    return i;
   }
 
   private parseStatusLine(tx: HttpTx): void {
@@ -990,7 +1086,7 @@ export class HttpParser {
     }
     while (q < e && isWs(b[q])) q++;
     m.f2Off = q; m.f2Len = e - q;
-    const protoOk = m.f0Len >= 8 && isPrefixOf(b, s, m.f0Len, 'HTTP/');
+    const protoOk = m.f0Len >= 8 && isPrefixOfNoCase(b, s, m.f0Len, 'HTTP/');
     if (code < 0 || !protoOk) this.count(tx, AEV['http.response_line_invalid']);
     tx.status = code;
     if (code >= 0) { tx.statusOff = p; tx.statusLen = 3; }
@@ -999,6 +1095,12 @@ export class HttpParser {
     const ct = m.find(H_CONTENT_TYPE);
     if (ct >= 0) { tx.ctypeOff = m.valOff[ct]; tx.ctypeLen = m.valLen[ct]; }
   }
+}
+
+function isPrefixOfNoCase(b: Uint8Array, off: number, len: number, s: string): boolean {
+  const n = Math.min(len, s.length);
+  for (let k = 0; k < n; k++) if ((b[off + k] | 0x20) !== (s.charCodeAt(k) | 0x20)) return false;
+  return true;
 }
 
 function isPrefixOf(b: Uint8Array, off: number, len: number, s: string): boolean {
