@@ -226,6 +226,16 @@ export class OpsDispatcher {
     this.clock = o.clock ?? Date.now;
   }
 
+  /** Ban `ip` in the shared ban set for `seconds` from the event's packet time. */
+  private applyBan(ip: unknown, seconds: number, ev: Record<string, unknown>): void {
+    const set = this.registry.get(this.banSet);
+    const p = typeof ip === 'string' ? parsePrefix(ip) : null;
+    if (!set || !p || !(seconds > 0)) { this.counters.banFailed++; return; }
+    const ts = typeof ev.tsNs === 'bigint' ? Number(ev.tsNs / 1_000_000n) : this.clock();
+    const r = set.addEntry(p, ts, seconds * 1000);
+    if (r.ok) this.counters.bans++; else this.counters.banFailed++;
+  }
+
   /** Call with the compiled ruleset's rules whenever rules are (re)loaded. */
   setRules(rules: readonly RuleActions[]): void {
     this.byName.clear(); this.bySid.clear();
@@ -238,8 +248,11 @@ export class OpsDispatcher {
 
   /** Events drained from the engine (any types; only alerts with block/exec/webhook rules act). */
   onEvents(events: readonly Record<string, unknown>[]): void {
-    if (this.byName.size === 0) return;
     for (const ev of events) {
+      // a worker's local ban, announced without an alert (rules with `block` but no `alert`):
+      // {event_type:'ban', addr:'192.0.2.1', seconds: 600, rule?: 'name'}
+      if (ev.event_type === 'ban') { this.applyBan(ev.addr, Number(ev.seconds ?? 600), ev); continue; }
+      if (this.byName.size === 0) continue;
       if (ev.event_type !== 'alert' && ev.event_type !== 'drop') continue;
       const a = (ev.alert ?? {}) as Record<string, unknown>;
       const r = (typeof a.rule === 'string' ? this.byName.get(a.rule) : undefined)
@@ -249,13 +262,7 @@ export class OpsDispatcher {
       const ruleKey = r.sid ? String(r.sid) : r.name;
       for (const act of r.actions) {
         if (act.verb === 'block') {
-          const ip = act.target === 'dst' ? ev.dest_ip : ev.src_ip;
-          const set = this.registry.get(this.banSet);
-          const p = typeof ip === 'string' ? parsePrefix(ip) : null;
-          if (!set || !p) { this.counters.banFailed++; continue; }
-          const ts = typeof ev.tsNs === 'bigint' ? Number(ev.tsNs / 1_000_000n) : this.clock();
-          const r2 = set.addEntry(p, ts, (act.value ?? 600) * 1000);
-          if (r2.ok) this.counters.bans++; else this.counters.banFailed++;
+          this.applyBan(act.target === 'dst' ? ev.dest_ip : ev.src_ip, act.value ?? 600, ev);
         } else if ((act.verb === 'exec' || act.verb === 'webhook') && this.runner) {
           const spec: RunAction = act.verb === 'exec'
             ? { kind: 'exec', program: (act.argv ?? [])[0] ?? '', args: (act.argv ?? []).slice(1) }

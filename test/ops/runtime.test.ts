@@ -157,3 +157,17 @@ test('one alert, both a webhook receiver (real HTTP on 127.0.0.1) and a script r
     assert.deepEqual(fromScript, bodies[0], 'the script and the webhook got the same event JSON');
   } finally { server.closeAllConnections(); await new Promise((r) => server.close(r)); fs.rmSync(d, { recursive: true, force: true }); }
 });
+
+test('dispatcher: a bare ban event (block rule without alert) becomes a shared ban; bad ones are counted', () => {
+  const reg = new SetRegistry();
+  const bans = new NamedSet('bans', 'block', null, {}, undefined, true, 16);
+  reg.add(bans);
+  const disp = new OpsDispatcher(reg, null);
+  const t = BigInt(T0) * 1_000_000_000n;
+  disp.onEvents([{ event_type: 'ban', tsNs: t, addr: '2001:db8::66', seconds: 30, rule: 'x' }, { event_type: 'ban', tsNs: t, addr: 'nope', seconds: 30 }]);
+  assert.equal(disp.counters.bans, 1);
+  assert.equal(disp.counters.banFailed, 1);
+  const b = new Uint8Array(16); b[0] = 0x20; b[1] = 0x01; b[2] = 0x0d; b[3] = 0xb8; b[15] = 0x66;
+  assert.equal(bans.timed.has6(b, 0, T0 * 1000 + 29_999), true);
+  assert.equal(bans.timed.has6(b, 0, T0 * 1000 + 30_000), false);
+});
