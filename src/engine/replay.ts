@@ -30,7 +30,7 @@ import type { EngineEvent } from './types';
 import { compareKeys, keyOf, OrderKey } from './order';
 import { formatterFor, OutputFormat } from './replay-format';
 import { shardOf } from './shard';
-import { createDetector, DetectMode } from './detect';
+import type { DetectMode } from './detect';
 import type { CompiledRuleset } from '../../signatures/ruleset';
 
 /** Packets per batch read from the capture (and per round handed to workers). */
@@ -58,6 +58,10 @@ export interface ReplayOptions {
 /** An engine for replay, with the detector when rules are given (also used by worker.ts). */
 export function replayEngine(eopts: EngineOptions, detect: { ruleset: CompiledRuleset; mode: DetectMode } | null | undefined): QuellEngine {
   if (!detect) return new QuellEngine(eopts);
+  // loaded only with rules: the signature runtime costs ~75 ms of start-up that `quell flows` and
+  // rule-less replays do not need
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { createDetector } = require('./detect') as typeof import('./detect');
   const det = createDetector(detect.ruleset, { mode: detect.mode });
   return new QuellEngine({ ...eopts, detect: det, ruleset: detect.ruleset });
 }

@@ -9,7 +9,10 @@ import { UsageError } from '../../errors';
 import { ENGINE_FLAGS, ENGINE_USAGE, parseEngineFlags, progressPrinter } from './engine-flags';
 import { runReplay } from '../../engine/replay';
 import { EveWriter, formatEve } from '../../outputs/eve';
-import { compileRules, ruleHitsList } from '../../engine/detect';
+// the signature runtime (engine/detect) is loaded only when --rules is given: ~75 ms of start-up
+type DetectModule = typeof import('../../engine/detect');
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const detectModule = (): DetectModule => require('../../engine/detect') as DetectModule;
 import type { CompiledRuleset } from '../../../signatures/ruleset';
 
 export const command: Command = {
@@ -45,7 +48,7 @@ ${ENGINE_USAGE}
         process.stderr.write(`quell replay: cannot read rules ${rulesFile}: ${(e as Error).message}\n`);
         return 1;
       }
-      const c = compileRules(text, rulesFile);
+      const c = detectModule().compileRules(text, rulesFile);
       for (const d of c.diagnostics) if (d.severity === 'error' || !quiet) process.stderr.write((d.text ?? d.message) + '\n\n');
       if (c.ruleset === null) {
         process.stderr.write(`quell replay: ${rulesFile}: ${c.errors} error${c.errors === 1 ? '' : 's'}; nothing replayed\n`);
@@ -69,7 +72,7 @@ ${ENGINE_USAGE}
       const det = (stats.detect ?? {}) as Record<string, unknown>;
       const hits = det.rule_hits as Record<string, number> | undefined;
       delete det.rule_hits;
-      stats.rules = ruleHitsList(ruleset, hits);
+      stats.rules = detectModule().ruleHitsList(ruleset, hits);
     }
     const flowStats = stats.flow as Record<string, unknown> | undefined;
     if (flowStats) flowStats.memcap_flows = engine.maxFlows;
