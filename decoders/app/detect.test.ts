@@ -43,6 +43,7 @@ test('DNS over UDP on any port; mDNS/LLMNR/NetBIOS ports excluded; random bytes 
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length, 40000, 9999), APP_DNS, 'any port');
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length, 5353, 5353), APP_NONE, 'mDNS');
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length, 40000, 5355), APP_NONE, 'LLMNR');
+  assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length, 5353, 53), APP_DNS, 'client port 5353 to a resolver');
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length - 3, 40000, 53), APP_NONE, 'truncated');
   // deterministic pseudo-random datagrams: none may look like DNS
   let x = 12345, hits = 0;

@@ -15,7 +15,8 @@
  *   no trailing bytes in a query, record counts within DETECT_DNS_MAX_RR; a response also parses
  *   every record. mDNS (port 5353), LLMNR (5355) and NetBIOS name service (137) use the same
  *   format but are separate protocols (nDPI labels them MDNS/LLMNR/NetBIOS), so datagrams with
- *   either port equal to one of those are not DNS: the only use of ports here, and only to say no.
+ *   either port equal to one of those (and neither port 53) are not DNS: the only use of ports
+ *   here, and only to say no.
  * - DNS over TCP: a 2-byte length >= 12 followed by such a message (the first message, whole
  *   or its header + complete question section when it spans more bytes than given).
  */
@@ -161,8 +162,10 @@ function plausibleDns(buf: Uint8Array, off: number, len: number, partial: boolea
 export function detectApp(ipProto: number, toServer: boolean, buf: Uint8Array, off: number, len: number, sport = 0, dport = 0): number {
   if (len <= 0) return ipProto === PROTO_TCP ? APP_NEED_MORE : APP_NONE;
   if (ipProto === PROTO_UDP) {
-    if (sport === PORT_MDNS || dport === PORT_MDNS || sport === PORT_LLMNR || dport === PORT_LLMNR ||
-        sport === PORT_NETBIOS_NS || dport === PORT_NETBIOS_NS) return APP_NONE;
+    // mDNS/LLMNR/NetBIOS-NS share DNS's format; a datagram to or from port 53 is DNS whatever
+    // the other port (a resolver client may well use source port 5353)
+    if (sport !== 53 && dport !== 53 && (sport === PORT_MDNS || dport === PORT_MDNS || sport === PORT_LLMNR ||
+        dport === PORT_LLMNR || sport === PORT_NETBIOS_NS || dport === PORT_NETBIOS_NS)) return APP_NONE;
     return plausibleDns(buf, off, len, false);
   }
   if (ipProto !== PROTO_TCP) return APP_NONE;
