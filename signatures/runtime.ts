@@ -373,6 +373,9 @@ export class Matcher {
     } else this.scanFull(si, buf, off, end);
   }
 
+  private condHit = false;
+  private readonly onCondMatch = (_off: number, _len: number): void => { this.condHit = true; };
+
   private truthy(v: number): boolean { return v === v && v !== 0; }
 
   private countIn(si: number, lo: number, hi: number): number {
@@ -572,7 +575,11 @@ export class Matcher {
             r = 0;
             const { buf, off, len } = this.slice;
             const pat = this.rs.condPatterns[code[pc + 3]];
-            for (let p = off; p < off + len; p++) if (P.matchAt(pat, buf, p, off + len, off) >= 0) { r = 1; break; }
+            // one findAll call: its work budget is bounded per call (a matchAt per start position
+            // would be quadratic on long bodies); the callback only records that a match exists
+            this.condHit = false;
+            P.findAll(pat, buf, off, off + len, this.onCondMatch);
+            r = this.condHit ? 1 : 0;
           }
           st[sp++] = r; pc += 4; break;
         }

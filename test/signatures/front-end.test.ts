@@ -93,7 +93,13 @@ test('fuzz: token soup and mutated rules never throw; spans stay inside the sour
     const a = i % (t.length + 1), b = Math.min(t.length, a + (j % 5));
     return t.slice(0, a) + ins + t.slice(b);
   });
-  fc.assert(fc.property(fc.oneof(soup, mutated), (src) => {
+  // mutations of the network-syntax corpus (scope, actions, sets, fields)
+  const base = fs.readFileSync(path.join(ROOT, 'test/signatures/corpus/network.rules'), 'utf8');
+  const netMutated = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom('', '}', '{', '(', ')', '"', ';', 'and', '$a', ':', '[', '..', 'in', '=')).map(([i, j, ins]) => {
+    const a = i % (base.length + 1), b = Math.min(base.length, a + (j % 7));
+    return base.slice(0, a) + ins + base.slice(b);
+  });
+  fc.assert(fc.property(fc.oneof(soup, mutated, netMutated), (src) => {
     const res = compileSource(src, 'f.rules');
     if (!res.ruleset) assert.ok(res.diags.errorCount > 0, 'no ruleset without an error');
     for (const d of res.diags.list) {

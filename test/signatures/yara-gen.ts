@@ -58,6 +58,9 @@ function boolExpr(names: string[], depth: number): fc.Arbitrary<string> {
       .map(([a, b, op, d, k]) => `(#${bare(a)} ${op} ${op === '\\' || op === '%' ? d : '#' + bare(b)}) > ${k}`),
     fc.tuple(s, small).map(([n, k]) => `(-@${bare(n)}[1] + ${k}) \\ 2 < 3`),
     fc.constantFrom('true', 'false'),
+    fc.tuple(s, fc.integer({ min: 1, max: 3 })).map(([n, i]) => `defined @${bare(n)}[${i}]`),
+    fc.tuple(fc.constantFrom('uint8', 'uint16be'), fc.integer({ min: 0, max: 50 })).map(([f, o]) => `not defined ${f}(${o})`),
+    fc.tuple(s, fc.integer({ min: 1, max: 3 })).map(([n, i]) => `defined (!${bare(n)}[${i}] \\ (#${bare(n)} - 1))`),
   ];
   const leaf = fc.oneof(...leaves);
   if (depth <= 0) return leaf;
