@@ -7,7 +7,11 @@
  *   Called on the first bytes of a flow direction (TCP: in-order stream bytes from the start of
  *   the direction, pass everything buffered so far; UDP: one datagram). -1 only for TCP, and
  *   never once len >= APP_DETECT_MAX_BYTES. Ports are used only to say "not DNS" for mDNS (5353),
- *   LLMNR (5355) and NetBIOS-NS (137), which share DNS's wire format.
+ *   LLMNR (5355) and NetBIOS-NS (137), which share DNS's wire format (unless the other port is 53).
+ *   guessAppByPort(ipProto, sport, dport, contentSeen) -> APP_*: optional "match by port" fallback
+ *   (nDPI's) for flows whose content could not be judged (no payload / midstream); report it as a
+ *   guess, never as content detection. nDPI agreement with it: 99.93% recall, 0.53% false positives;
+ *   content only: 94.1% / 0.45% (docs/app.md).
  *
  * HTTP/1.x (http.ts): one HttpParser per flow, created when the flow is classified.
  *   parser.onTx = (tx, what, parser) => ...      // set once; what = HTTP_REQUEST_HEADERS | HTTP_REQUEST_DONE |
@@ -26,7 +30,9 @@
  * DNS (dns.ts): stateless.
  *   parseDns(buf, off, len, msg: DnsMessage) -> 0 ok, else an AEV event id (also in msg.events)
  *   DnsTcpFramer per TCP flow direction: framer.push(buf, off, len); while (framer.next()) parseDns(framer.msgBuf, framer.msgOff, framer.msgLen, msg);
- *   dnsRecordJson(msg), rcodeName(), qtypeName()/suricataRrtype()/zeekQtypeName() for output.
+ *   dnsRecordJson(msg) (answers for flows; answer_rrs/authority_rrs in Suricata's EVE form),
+ *   rcodeName(), qtypeName()/suricataRrtype()/zeekQtypeName() for output. DnsMessage views: names
+ *   in msg.names (valid until the next parseDns on it), rdata views in the caller's buffer.
  *
  * Events (events.ts): APP_EVENT_NAMES / AEV, a list separate from decoders/events.ts; every name
  * starts with http., dns. or app. so both lists share the rule namespace `event.<name>` without clashes.
