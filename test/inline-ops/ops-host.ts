@@ -8,9 +8,9 @@
  *                EVE file, SQLite
  *   worker:      NfqueueSource -> QuellEngine with OpsWorker.wrap(detect) -> verdicts
  *
- * The detect hook stands in for the compiled rule
- *   `tcp.flags == 0x02 and count(by = src, window = 10s) > SCAN_LIMIT` -> alert, drop, block src for 10m
- * (WorkerOps.rate is what the rules' count() calls).
+ * Rules: the config's rules text, compiled by the real compiler and run by the engine's detector
+ * (src/engine/detect.ts createDetector, mode 'ips', sharing the worker's WorkerOps: count() and
+ * `block src for T` go through the ops layer).
  *
  * Usage (inside the server namespace): node ops-host.js CONFIG_JSON. Prints "ready:" on stderr.
  * Per-source counters and timing go through a SharedArrayBuffer exposed in /v1/stats.
@@ -21,7 +21,7 @@ interface Config {
   queue: number; socket: string; listFile: string; allowFile: string; stateFile: string; eventsFile: string;
   watch: string[];   // client addresses whose verdicts are counted
   timed: string;     // the address whose ban delay is measured
-  scanLimit: number;
+  rulesText: string;
   sqliteFile?: string;
 }
 
@@ -56,7 +56,10 @@ async function main(): Promise<void> {
     },
   });
   const loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  ops.setRules([{ name: 'port_scan', sid: 9000001, actions: [{ verb: 'alert' }, { verb: 'block', target: 'src', value: 600 }] }]);
+  const { compileRules } = await import('../../src/engine/detect');
+  const compiled = compileRules(cfg.rulesText, 'ops-inline.rules');
+  if (!compiled.ruleset) { process.stderr.write(`rules: ${JSON.stringify(compiled.diagnostics)}\n`); process.exit(1); }
+  ops.setRules(compiled.ruleset.rules);
   // measure the API add: the moment the shared table holds the entry (after addEntry returns)
   const handler = (ops.control as unknown as { handler: { addEntry: (s: string, a: string, t: number | null) => unknown } }).handler;
   const origAdd = handler.addEntry.bind(handler);
@@ -93,35 +96,15 @@ function worker(): void {
   /* eslint-disable @typescript-eslint/no-var-requires */
   const { NfqueueSource } = require('../../src/io/nfqueue');
   const { createEngine } = require('../../src/engine/pipeline');
-  const { WorkerOps } = require('../../src/ops/runtime');
   const { OpsWorker } = require('../../src/ops/host');
   const { V_ACCEPT, V_DROP } = require('../../src/io/batch');
   /* eslint-enable */
   const watch = cfg.watch.map(ip4);
   const timedAddr = ip4(cfg.timed);
   const ow = new OpsWorker(init);
-  const ops = ow.ops;
-  ops.setCounters([10_000]);
-  let alerted = new Set<number>();
-  const inner = (pkt: any, _slot: number, _dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
-    if (pkt.ipVer !== 4 || pkt.ipProto !== 6 || pkt.tcpFlags !== 0x02) return V_ACCEPT;
-    const now = WorkerOps.nowMs(pkt);
-    if (ops.rate(0, 0, 10_000, pkt, -1, now) > cfg.scanLimit) {
-      ops.ban('src', 600, pkt, now);
-      if (!alerted.has(pkt.src4)) {
-        alerted.add(pkt.src4);
-        const a = pkt.src4;
-        engine.emit({
-          event_type: 'alert', tsNs: BigInt(now) * 1_000_000n, proto: 6,
-          src_ip: `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`, src_port: pkt.sport,
-          dest_ip: '', dest_port: pkt.dport,
-          alert: { rule: 'port_scan', sid: 9000001, signature: 'port scan (SYN) from one source', action: 'drop,block' },
-        });
-      }
-      return V_DROP;
-    }
-    return V_ACCEPT;
-  };
+  const { compileRules, createDetector } = require('../../src/engine/detect');
+  const rs = compileRules(cfg.rulesText, 'ops-inline.rules').ruleset;
+  const inner = createDetector(rs, { mode: 'ips', ops: ow.ops });
   const gated = ow.wrap(inner);
   const detect = (pkt: any, slot: number, dir: number, engine: any) => { // eslint-disable-line @typescript-eslint/no-explicit-any
     // the clock is read BEFORE the gate lookup: a packet accepted with a start time after the API
@@ -138,7 +121,9 @@ function worker(): void {
     }
     return v;
   };
-  const engine = createEngine({ detect });
+  // keep the detector's attach()/stats() reachable through this timing wrapper (the engine attaches it)
+  Object.assign(detect, { attach: (gated as any).attach, stats: (gated as any).stats }); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const engine = createEngine({ detect, ruleset: rs });
   let src: any; // eslint-disable-line @typescript-eslint/no-explicit-any
   try { src = new NfqueueSource({ queue: cfg.queue, failOpen: false }); } catch (e) {
     port.postMessage({ type: 'fatal', message: (e as Error).message }); return;
@@ -159,7 +144,6 @@ function worker(): void {
     if (ev.length) port.postMessage({ type: 'events', events: ev });
     port.postMessage({ type: 'stats', stats: ow.stats() });
     if (stop) { try { src.closeSync(); } catch { /* closing */ } ow.close(); return; }
-    alerted = alerted.size > 10000 ? new Set() : alerted;
     setImmediate(tick);
   };
   setImmediate(tick);
