@@ -72,6 +72,15 @@ const TCP_SPORT = FIELD_ID.get('tcp.sport')!, TCP_DPORT = FIELD_ID.get('tcp.dpor
 const UDP_SPORT = FIELD_ID.get('udp.sport')!, UDP_DPORT = FIELD_ID.get('udp.dport')!;
 void IP_FIELD_SRC;
 
+/** compares the address (w0..w3) with the 4 words at r[i..i+4): -1, 0, 1 */
+function cmp4(w0: number, w1: number, w2: number, w3: number, r: Uint32Array, i: number): number {
+  if (w0 !== r[i]) return w0 < r[i] ? -1 : 1;
+  if (w1 !== r[i + 1]) return w1 < r[i + 1] ? -1 : 1;
+  if (w2 !== r[i + 2]) return w2 < r[i + 2] ? -1 : 1;
+  if (w3 !== r[i + 3]) return w3 < r[i + 3] ? -1 : 1;
+  return 0;
+}
+
 const FOLD = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
 function lowerByte(b: number): number { return b >= 0x41 && b <= 0x5a ? b | 0x20 : b; }
 
@@ -103,6 +112,7 @@ export class Matcher {
   private nEval = 0;
   private readonly ruleStringStart: Int32Array;
   private readonly lookupMaps: Map<string, Int32Array>[];
+  private readonly v6Ranges: (Uint32Array | null)[];
   private readonly results: Float64Array;
   private readonly stack = new Float64Array(STACK_SIZE);
   private sp = 0;
@@ -132,6 +142,12 @@ export class Matcher {
     // the others run when the prefilter found one of their strings. With 10,000 string rules a
     // packet that hits none costs no rule evaluation at all.
     this.always = Int32Array.from(rs.rules.map((r, i) => ((!r.needsString && r.lookupField < 0) || r.global ? i : -1)).filter((i) => i >= 0));
+    this.v6Ranges = rs.sets.map((st) => {
+      if (st.kind !== 'cidr' || !st.v6) return null;
+      const out = new Uint32Array(st.v6.length * 4);
+      st.v6.forEach((hex, k) => { for (let w = 0; w < 4; w++) out[k * 4 + w] = parseInt(hex.slice(w * 8, w * 8 + 8), 16) >>> 0; });
+      return out;
+    });
     this.lookupMaps = rs.lookups.map((l) => {
       const m = new Map<string, Int32Array>();
       l.keys.forEach((k, i) => m.set(k, l.rules.subarray(l.start[i], l.start[i + 1])));
@@ -430,12 +446,18 @@ export class Matcher {
       const v = ((b.buf[b.off] << 24) >>> 0) + ((b.buf[b.off + 1] << 16) | (b.buf[b.off + 2] << 8) | b.buf[b.off + 3]);
       return this.inRanges(set.v4!, v);
     }
-    if (b.len === 16 && set.v6!.length) {
-      // IPv6 set lookups build a 32-char key (one allocation per lookup; v6 sets are rare)
-      let hex = '';
-      for (let i = 0; i < 16; i++) hex += (b.buf[b.off + i] < 16 ? '0' : '') + b.buf[b.off + i].toString(16);
-      const r = set.v6!;
-      for (let i = 0; i < r.length; i += 2) if (hex >= r[i] && hex <= r[i + 1]) return true;
+    if (b.len === 16) {
+      // IPv6: ranges as 8 u32 words each (lo[4], hi[4]), compared word by word (no allocation)
+      const r = this.v6Ranges[setIdx];
+      if (r === null || r.length === 0) return false;
+      const bb = b.buf, o = b.off;
+      const w0 = ((bb[o] << 24) | (bb[o + 1] << 16) | (bb[o + 2] << 8) | bb[o + 3]) >>> 0;
+      const w1 = ((bb[o + 4] << 24) | (bb[o + 5] << 16) | (bb[o + 6] << 8) | bb[o + 7]) >>> 0;
+      const w2 = ((bb[o + 8] << 24) | (bb[o + 9] << 16) | (bb[o + 10] << 8) | bb[o + 11]) >>> 0;
+      const w3 = ((bb[o + 12] << 24) | (bb[o + 13] << 16) | (bb[o + 14] << 8) | bb[o + 15]) >>> 0;
+      for (let i = 0; i < r.length; i += 8) {
+        if (cmp4(w0, w1, w2, w3, r, i) >= 0 && cmp4(w0, w1, w2, w3, r, i + 4) <= 0) return true;
+      }
     }
     return false;
   }

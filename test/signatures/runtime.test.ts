@@ -126,6 +126,13 @@ test('network fields, sets, events, tags, counters, decisions and precedence', (
   assert.deepEqual(r.names, ['home_src']);
   r = run(m, { protos: ['ip'], nums: { 'ip.ttl': 3 }, bytes: { 'ip.src': ip4('8.8.8.8') } });
   assert.deepEqual(r.names, []);
+  // fd00::/8 boundaries: fdff:ffff:... is inside, fe00:: and fcff:... are outside
+  r = run(m, { protos: ['ip'], nums: { 'ip.ttl': 3 }, bytes: { 'ip.src': Uint8Array.from([0xfd, 0xff, ...new Array(14).fill(0xff)]) } });
+  assert.deepEqual(r.names, ['home_src']);
+  for (const first of [0xfe, 0xfc]) {
+    r = run(m, { protos: ['ip'], nums: { 'ip.ttl': 3 }, bytes: { 'ip.src': Uint8Array.from([first, ...new Array(15).fill(first === 0xfc ? 0xff : 0)]) } });
+    assert.deepEqual(r.names, [], first.toString(16));
+  }
   // a list of strings is an exact set (domains("file") sets also match subdomains: see the include test)
   for (const [q, hit] of [['c2.test', true], ['a.b.c2.test', false], ['C2.TEST', false], ['evil.example', true]] as const) {
     r = run(m, { protos: ['ip', 'udp', 'dns'], bytes: { 'dns.query': q } });
