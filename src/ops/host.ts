@@ -18,10 +18,9 @@
  *     stats: { ..., ops: ow.stats() }
  *     rules glue: FieldSource.rate -> ow.ops.rate(...); `block src for N` -> ow.ops.ban(...)
  */
-import * as path from 'path';
 import { SetRegistry, NamedSet, SetRole, SetsSnapshot } from './sets';
 import { BanStore, BanTable, MAX_BANS } from './bans';
-import { WorkerOps, OpsDispatcher, GateMode, RuleActions } from './runtime';
+import { OpsDispatcher, GateMode, RuleActions } from './runtime';
 import { ActionRunner, ActionOptions, eventJson } from './actions';
 import { ControlServer } from '../control/server';
 import { OpsHandler, OpsHandlerHooks } from '../control/handler';
@@ -29,8 +28,7 @@ import { QuellMetrics, serveMetrics } from '../outputs/metrics';
 import { SqliteSink } from '../outputs/sqlite';
 import { LineFile, EveSocketSink } from '../outputs/sinks';
 import { ProtoStreamSink } from '../outputs/proto-stream';
-import { PcapDropWriter } from '../outputs/pcap-drops';
-import type { PacketBatch } from '../io/batch';
+import { OpsWorker, OpsWorkerInit } from './ops-worker';
 import { V_ACCEPT, V_DROP, V_REJECT, V_REPEAT, V_QUEUE } from '../io/batch';
 import { EVENT_NAMES } from '../../decoders/events';
 
@@ -71,8 +69,6 @@ export const VERDICT_NAMES: readonly string[] = (() => {
   return n;
 })();
 
-/** What a worker needs (structured-cloneable: SharedArrayBuffers inside). */
-export interface OpsWorkerInit { snap: SetsSnapshot; gateMode: GateMode; timeZone: string; pcapDrops: string | null }
 
 export class OpsMain {
   readonly registry = new SetRegistry();
@@ -250,22 +246,5 @@ export class OpsMain {
   }
 }
 
-/** Worker side: the gate/rate/ban runtime plus the pcap of drops. */
-export class OpsWorker {
-  readonly ops: WorkerOps;
-  private pcap: PcapDropWriter | null = null;
-  constructor(init: OpsWorkerInit) {
-    this.ops = new WorkerOps(init.snap, { mode: init.gateMode, timeZone: init.timeZone });
-    if (init.pcapDrops) this.pcap = new PcapDropWriter(path.resolve(init.pcapDrops));
-  }
-  wrap: WorkerOps['wrap'] = (inner) => this.ops.wrap(inner);
-  setSnapshot(snap: SetsSnapshot): void { this.ops.setSnapshot(snap); }
-  /** After processBatch, before complete(): record dropped packets. */
-  afterBatch(b: PacketBatch): void { this.pcap?.writeBatch(b); }
-  stats(): Record<string, number> {
-    const s = this.ops.stats() as Record<string, number>;
-    if (this.pcap) { s.pcapDropsWritten = this.pcap.written; s.pcapDropsSkipped = this.pcap.skippedLinktype + this.pcap.skippedFull; }
-    return s;
-  }
-  close(): void { this.pcap?.close(); }
-}
+
+export { OpsWorker, OpsWorkerInit };
