@@ -299,6 +299,8 @@ class DetectFields implements FieldSource {
   tagBits: Uint32Array = new Uint32Array(0);
   tagMore: (Set<string> | null)[] = [];
   nowMs = 0;
+  /** http.header["Name"] keys, lower-cased latin1 bytes (bounded by the ruleset's constants) */
+  private readonly keyCache = new Map<string, Uint8Array>();
 
   protoMask(): number {
     const p = this.pkt;
@@ -356,39 +358,44 @@ class DetectFields implements FieldSource {
     return false;
   }
 
+  /** Fill `out` with (b, o, l) unless l < 0 (absent). A method, not a closure: no allocation per call. */
+  private view(out: ByteSlice, b: Uint8Array, o: number, l: number): boolean {
+    if (l < 0) return false;
+    out.buf = b; out.off = o; out.len = l; return true;
+  }
+
   private httpBytes(field: number, key: string | null, out: ByteSlice): boolean {
     const tx = this.tx!;
     const q = tx.req.buf, r = tx.res.buf;
-    const view = (b: Uint8Array, o: number, l: number): boolean => {
-      if (l < 0) return false;
-      out.buf = b; out.off = o; out.len = l; return true;
-    };
     if (this.txReq) {
       switch (field) {
-        case H_METHOD: return view(q, tx.methodOff, tx.methodLen);
-        case H_URI: return view(q, tx.uriNormOff, tx.uriNormLen);
-        case H_URI_RAW: return view(q, tx.uriOff, tx.uriLen);
-        case H_HOST: return view(q, tx.hostOff, tx.hostLen);
-        case H_UA: return view(q, tx.uaOff, tx.uaLen);
-        case H_REQ_BODY: return this.txReqBody ? view(tx.req.body, 0, tx.req.bodyLen) : false;
+        case H_METHOD: return this.view(out, q, tx.methodOff, tx.methodLen);
+        case H_URI: return this.view(out, q, tx.uriNormOff, tx.uriNormLen);
+        case H_URI_RAW: return this.view(out, q, tx.uriOff, tx.uriLen);
+        case H_HOST: return this.view(out, q, tx.hostOff, tx.hostLen);
+        case H_UA: return this.view(out, q, tx.uaOff, tx.uaLen);
+        case H_REQ_BODY: return this.txReqBody ? this.view(out, tx.req.body, 0, tx.req.bodyLen) : false;
         default: break;
       }
     }
     if (this.txRes) {
       switch (field) {
-        case H_STATUS: return view(r, tx.statusOff, tx.statusLen);
-        case H_SERVER: return view(r, tx.serverOff, tx.serverLen);
-        case H_CTYPE: return view(r, tx.ctypeOff, tx.ctypeLen);
-        case H_RES_BODY: return this.txResBody ? view(tx.res.body, 0, tx.res.bodyLen) : false;
+        case H_STATUS: return this.view(out, r, tx.statusOff, tx.statusLen);
+        case H_SERVER: return this.view(out, r, tx.serverOff, tx.serverLen);
+        case H_CTYPE: return this.view(out, r, tx.ctypeOff, tx.ctypeLen);
+        case H_RES_BODY: return this.txResBody ? this.view(out, tx.res.body, 0, tx.res.bodyLen) : false;
         default: break;
       }
     }
     if (field === H_HEADER && key !== null) {
-      // the header of the message that progressed first (response when the response is fresh),
-      // then the other one. find() lower-cases the key per call: header-keyed rules only.
-      if (this.txRes && this.txResFirst) { const i = tx.res.find(key); if (i >= 0) return view(r, tx.res.valOff[i], tx.res.valLen[i]); }
-      if (this.txReq) { const i = tx.req.find(key); if (i >= 0) return view(q, tx.req.valOff[i], tx.req.valLen[i]); }
-      if (this.txRes && !this.txResFirst) { const i = tx.res.find(key); if (i >= 0) return view(r, tx.res.valOff[i], tx.res.valLen[i]); }
+      // the header of the message that progressed (response first when the response is fresh),
+      // then the other one. Keys are lower-cased and encoded once (cache), not per lookup.
+      let kb = this.keyCache.get(key);
+      if (kb === undefined) { kb = Uint8Array.from(Buffer.from(key.toLowerCase(), 'latin1')); this.keyCache.set(key, kb); }
+      const k = kb;
+      if (this.txRes && this.txResFirst) { const i = tx.res.find(k); if (i >= 0) return this.view(out, r, tx.res.valOff[i], tx.res.valLen[i]); }
+      if (this.txReq) { const i = tx.req.find(k); if (i >= 0) return this.view(out, q, tx.req.valOff[i], tx.req.valLen[i]); }
+      if (this.txRes && !this.txResFirst) { const i = tx.res.find(k); if (i >= 0) return this.view(out, r, tx.res.valOff[i], tx.res.valLen[i]); }
     }
     return false;
   }
