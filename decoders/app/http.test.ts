@@ -254,7 +254,9 @@ test('URI normalization table (percent-decoding, dot segments RFC 3986 5.2.4, %2
     ['/a/%252e%252e/b', '/a/%2e%2e/b'],          // double encoding decoded once only
     ['/a\\..\\b', '/b'],                         // backslash is a separator
     ['//a///b', '/a/b'],                         // separators compressed
-    ['/a+b?q=a+b%20c', '/a+b?q=a+b%20c'],        // '+' kept; query raw
+    ['/a+b?q=a+b%20c', '/a+b?q=a+b c'],          // '+' kept; query %-decoded once
+    ["/p.php?id=1%27%20OR%20%271%27=%271", "/p.php?id=1' OR '1'='1"], // decoded query (libhtp default)
+    ['/x?a=%252e%zz/../b', '/x?a=%2e%zz/../b'],  // once only; invalid kept; no dot removal in the query
     ['/bad%zzx%4', '/bad%zzx%4'],                // invalid escapes kept
     ['/%u0041%u2215', '/A?'],                    // %u: < 0x100 decoded, else '?'
     ['/..', '/'],

@@ -14,8 +14,10 @@
  *   decoded %2f is a separator like '/', runs of '/' compressed to one, then dot segments removed
  *   (RFC 3986 5.2.4) on the decoded path, so "/a/%2e%2e/b" -> "/b";
  * - '+' is kept in both path and query (it means space only in form-encoded query values);
- * - query (after the first '?'): copied raw, not decoded (rules that want decoded query values
- *   use the raw uri with their own transforms);
+ * - query (after the first '?'): %XX decoded once, like libhtp with Suricata's default
+ *   `double-decode-query: no` (so `?id=1%27%20OR%201=1` is inspected as `?id=1' OR 1=1`); no dot
+ *   segment removal or slash handling there; invalid escapes kept (URI_BAD_ENC), %25XX flagged
+ *   URI_DOUBLE_ENC and decoded only once. The raw form stays available as http.uri.raw;
  * - case is kept (libhtp's IDS personality lowercases the path; we do not, rules use nocase);
  * - %00 decodes to a NUL byte that is kept (it does not terminate the path).
  */
@@ -152,7 +154,19 @@ export function normalizeUri(src: Uint8Array, off: number, len: number, dst: Uin
     while (i < n && s[i] !== 0x2f) dst[o++] = s[i++];
   }
   if (o === dOff && q > p) dst[o++] = 0x2f;
-  // 3) query raw
-  if (q < end) { dst.set(src.subarray(q, end), o); o += end - q; }
+  // 3) query: percent-decoded once (see file comment)
+  for (let j = q; j < end;) {
+    const c = src[j];
+    if (c === 0x25 && j + 2 < end) {
+      const h = hexv(src[j + 1]), l = hexv(src[j + 2]);
+      if (h >= 0 && l >= 0) {
+        const v = (h << 4) | l;
+        if (v === 0x25 && j + 4 < end && hexv(src[j + 3]) >= 0 && hexv(src[j + 4]) >= 0) uriFlags |= URI_DOUBLE_ENC;
+        dst[o++] = v; j += 3; continue;
+      }
+      uriFlags |= URI_BAD_ENC;
+    } else if (c === 0x25) uriFlags |= URI_BAD_ENC;
+    dst[o++] = c; j++;
+  }
   return o - dOff;
 }
