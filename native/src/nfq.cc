@@ -417,22 +417,27 @@ class Queue : public Napi::ObjectWrap<Queue> {
   }
 
   // ---- recv(timeoutMs) -> n ---------------------------------------------------------------------
-  // Waits up to timeoutMs for the first datagram (poll), then takes whatever is queued, up to
-  // maxBatch, without waiting for more (recvmmsg + MSG_DONTWAIT == MSG_WAITFORONE semantics).
+  // Waits up to timeoutMs for the first datagram, then takes whatever is queued, up to maxBatch,
+  // without waiting for more (recvmmsg + MSG_WAITFORONE; timeout 0 = MSG_DONTWAIT).
   // Returns the number of packet descriptors written (0 on timeout / nothing but acks).
   Napi::Value Recv(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ < 0) throw CodedError(env, "QUELL_E_NFQ_CLOSED", 0, "queue is closed");
     int timeoutMs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-    struct pollfd p = {fd_, POLLIN, 0};
-    int pr = poll(&p, 1, timeoutMs);
-    if (pr < 0) {
-      if (errno == EINTR) return Napi::Number::New(env, 0);
-      throw CodedError(env, "QUELL_E_NFQ_RECV", errno, std::string("poll: ") + strerror(errno));
-    }
-    if (pr == 0) return Napi::Number::New(env, 0);
     for (uint32_t i = 0; i < maxBatch_; i++) rmsgs_[i].msg_hdr.msg_flags = 0;
-    int r = recvmmsg(fd_, rmsgs_.data(), maxBatch_, MSG_DONTWAIT, nullptr);
+    int r;
+    if (timeoutMs <= 0) {
+      r = recvmmsg(fd_, rmsgs_.data(), maxBatch_, MSG_DONTWAIT, nullptr);
+    } else {
+      // One syscall per wake-up instead of poll() + recvmmsg(): block for the first datagram
+      // (bounded by SO_RCVTIMEO, set only when the timeout changes), never wait for more.
+      if (timeoutMs != rcvTimeoutMs_) {
+        struct timeval tv = {timeoutMs / 1000, (timeoutMs % 1000) * 1000};
+        setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        rcvTimeoutMs_ = timeoutMs;
+      }
+      r = recvmmsg(fd_, rmsgs_.data(), maxBatch_, MSG_WAITFORONE, nullptr);
+    }
     if (r < 0) {
       int e = errno;
       if (e == EAGAIN || e == EINTR) return Napi::Number::New(env, 0);
@@ -697,6 +702,7 @@ class Queue : public Napi::ObjectWrap<Queue> {
   uint32_t portid_ = 0;
   uint32_t seq_ = 0;
   uint32_t maxBatch_ = 64, slot_ = 0, lastN_ = 0;
+  int rcvTimeoutMs_ = 0;
   uint8_t* data_ = nullptr;
   uint32_t* desc_ = nullptr;
   uint32_t* verdict_ = nullptr;
