@@ -9,6 +9,7 @@ import { UsageError } from '../../errors';
 import { compileFiles } from '../../../signatures/compiler';
 import { diagnosticJson } from '../../../signatures/diagnostics';
 import { keywordsText } from '../../../signatures/keywords/registry';
+import { dumpRuleset } from '../../../signatures/disasm';
 
 const USAGE = `usage: quell check [--json] [--quiet] FILE...
        quell check --list-keywords
@@ -20,6 +21,7 @@ options:
   --json            one JSON object per diagnostic on stdout instead of text on stderr
   --quiet           no summary line
   --list-keywords   print the table of buffers, fields and functions and exit
+  --dump            after compiling, print each rule's strings, atoms, gating and bytecode on stdout
 
 exit status: 0 no errors (warnings allowed), 1 errors, 2 usage error`;
 
@@ -28,7 +30,7 @@ export const command: Command = {
   summary: 'compile signature files and print diagnostics',
   usage: USAGE,
   async run(argv: string[]): Promise<number> {
-    const a = parseArgs(argv, { bools: ['--json', '--quiet', '--list-keywords'] });
+    const a = parseArgs(argv, { bools: ['--json', '--quiet', '--list-keywords', '--dump'] });
     if (flagBool(a, '--list-keywords')) { process.stdout.write(keywordsText()); return 0; }
     if (a.positional.length === 0) throw new UsageError('quell check needs at least one rule file');
     const t0 = process.hrtime.bigint();
@@ -40,6 +42,7 @@ export const command: Command = {
     } else {
       for (const d of diags) process.stderr.write(res.diags.format(d) + '\n\n');
     }
+    if (flagBool(a, '--dump') && res.ruleset) process.stdout.write(dumpRuleset(res.ruleset));
     if (!flagBool(a, '--quiet')) {
       const e = res.diags.errorCount, w = res.diags.warningCount;
       const rules = res.ruleset ? `${res.ruleset.rules.length} rules, ${res.ruleset.strings.length} strings, ` : '';
