@@ -22,6 +22,7 @@ import { Op, OP_SIZE, Quant, CMP_OPS, L4_DPORT, L4_SPORT, Decision } from './byt
 import { FIELDS, FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
 import type { Proto } from './keywords/types';
 import { EVENT_NAMES } from '../decoders/events';
+import { APP_EVENT_NAMES } from '../decoders/app/events';
 import { buildAc, AcAtom } from './ac';
 import * as P from './patterns';
 import type { CompiledRuleset, StringEntry, RuleEntry, SetEntry, PrefilterEntry, ActionSpec } from './ruleset';
@@ -798,6 +799,7 @@ export class Compiler {
           const se = this.strings[si];
           const bytes = unescapeText(args[2], file, d);
           if (se.kind !== 'text' || se.lits.length !== 1) { fail(`\`replace\` needs a plain text string; \`${sname}\` is ${se.kind === 'text' ? 'wide' : 'a ' + se.kind + ' string'}`); break; }
+          if (se.field !== PAYLOAD_FIELD) { fail(`\`replace\` rewrites packet payload bytes; \`${sname}\` is bound to ${FIELDS[se.field].name}`, 'bind the string to `payload` (the default)'); break; }
           if (bytes.length !== se.lits[0].length) {
             d.error('E026', file, args[2].offset, args[2].text.length, `replacement is ${bytes.length} bytes, \`${sname}\` is ${se.lits[0].length}`, 'a packet rewrite keeps the length: pad or cut the replacement');
             break;
@@ -1127,7 +1129,9 @@ export class Compiler {
     if (slot !== undefined) { em.emit(Op.LOADVAR, slot); return { t: 'num' }; }
     if (name.startsWith('event.')) {
       const ev = name.slice(6);
-      const id = (EVENT_NAMES as readonly string[]).indexOf(ev);
+      let id = (EVENT_NAMES as readonly string[]).indexOf(ev);
+      // app-layer events (decoders/app/events.ts) are numbered after the decode events
+      if (id <= 0) { const a = (APP_EVENT_NAMES as readonly string[]).indexOf(ev); if (a > 0) id = EVENT_NAMES.length + a; }
       if (id <= 0) { d.error('E024', file, e.s, e.e - e.s, `unknown decode event \`${ev}\``, suggest(ev, EVENT_NAMES) ?? 'event names are listed in decoders/events.ts'); return { t: 'err' }; }
       em.emit(Op.EVENT, id); return { t: 'bool' };
     }

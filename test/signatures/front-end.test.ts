@@ -50,6 +50,10 @@ test('every rule of the corpus and of 500 generated rules parses exactly once', 
     for (const r of results) { assert.equal(r.length, 1, `ambiguous parse (${r.length} results) in:\n${src}`); items++; }
   }
   assert.ok(items >= 500);
+  for (const f of fs.readdirSync(cdir).filter((x) => x.endsWith('.rules'))) {
+    const res = compileSource(fs.readFileSync(path.join(cdir, f), 'utf8'), path.join(cdir, f));
+    assert.equal(res.diags.errorCount, 0, res.diags.list.map((d) => res.diags.format(d)).join('\n'));
+  }
 });
 
 test('diagnostics: exact text, several errors per file', () => {
