@@ -1,5 +1,5 @@
 // nfqc: the baseline C NFQUEUE consumer for bench/inline. Speaks nfnetlink_queue over a raw
-// netlink socket exactly like native/src/nfq.cc (recvmmsg batches, one VERDICT_BATCH of ACCEPT per
+// netlink socket exactly like native/src/nfq.cc (recvmmsg MSG_WAITFORONE batches, one VERDICT_BATCH of ACCEPT per
 // received batch, flushed when the socket is drained), minus everything the addon does for JS.
 // usage: nfqc QUEUE MAXLEN RCVBUF_BYTES BATCH SECONDS [NPKTS]   -> prints one JSON line at exit
 #define _GNU_SOURCE
@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <errno.h>
 #include <sys/resource.h>
+#include <sys/time.h>
 
 #define SLOT (65536 + 1024)
 #define NF_ACCEPT 1
@@ -63,15 +64,14 @@ int main(int argc, char **argv) {
   unsigned ml = htonl(maxlen); len = put_attr(b, len, NFQA_CFG_QUEUE_MAXLEN, &ml, 4); xsend(b, len);
   unsigned fl = htonl(NFQA_CFG_F_GSO), mk = htonl(NFQA_CFG_F_GSO | NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_CONNTRACK);
   len = put_hdr(b, NFQNL_MSG_CONFIG, 0, q); len = put_attr(b, len, NFQA_CFG_FLAGS, &fl, 4); len = put_attr(b, len, NFQA_CFG_MASK, &mk, 4); xsend(b, len);
+  struct timeval tv = {0, 50000}; setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   fprintf(stderr, "nfqc: ready queue %d\n", q);
   char *buf = malloc((size_t)M * SLOT);
   struct mmsghdr *mm = calloc(M, sizeof(*mm)); struct iovec *iov = calloc(M, sizeof(*iov));
   for (int i = 0; i < M; i++) { iov[i].iov_base = buf + (size_t)i * SLOT; iov[i].iov_len = SLOT; mm[i].msg_hdr.msg_iov = &iov[i]; mm[i].msg_hdr.msg_iovlen = 1; }
   long pkts = 0, batches = 0; double t0 = now(), first = 0, last = 0;
   while (!stop && now() - t0 < secs && (limit < 0 || pkts < limit)) {
-    struct pollfd pf = {fd, POLLIN, 0};
-    if (poll(&pf, 1, 50) <= 0) continue;
-    int r = recvmmsg(fd, mm, M, MSG_DONTWAIT, NULL);
+    int r = recvmmsg(fd, mm, M, MSG_WAITFORONE, NULL);   // blocks for the first (SO_RCVTIMEO 50 ms), never for more
     if (r <= 0) continue;
     unsigned lastId = 0; int n = 0;
     for (int i = 0; i < r; i++) {
