@@ -40,7 +40,8 @@ import {
   HttpTx, HTTP_REQUEST_HEADERS, HTTP_REQUEST_DONE, HTTP_RESPONSE_HEADERS, HTTP_RESPONSE_DONE, HTTP_TX_DONE,
   TXF_NO_REQUEST, TXF_REQ_BODY_TRUNC, TXF_RES_BODY_TRUNC, httpTxEve,
 } from '../../decoders/app/http';
-import { DnsMessage, DNS_SEC_ANSWER, rcodeName, suricataRrtype } from '../../decoders/app/dns';
+import { DnsMessage, DNS_SEC_ANSWER, DNS_MAX_EVENTS, rcodeName, suricataRrtype } from '../../decoders/app/dns';
+import { EVENT_COUNT } from '../../decoders/events';
 import { V_ACCEPT, V_DROP, V_REJECT, V_F_FLOW, V_F_PAYLOAD, V_F_MARK, V_KIND_MASK } from '../io/batch';
 import { FS_ESTABLISHED } from './flows';
 import { APP_NAMES } from './app';
@@ -138,7 +139,7 @@ interface RulesetInfo {
 }
 
 /** Walk a rule's bytecode: fields it reads, counters, rules it references, proto masks. */
-function scanCode(rs: CompiledRuleset, r: RuleEntry, out: { fields: Set<number>; counters: number[]; rules: number[]; masks: number[]; payloadRead: boolean }): void {
+function scanCode(rs: CompiledRuleset, r: RuleEntry, out: { fields: Set<number>; counters: number[]; rules: number[]; masks: number[]; payloadRead: boolean; appEvent: boolean }): void {
   const code = rs.code;
   for (let pc = r.codeStart; pc < r.codeEnd;) {
     const op = code[pc];
@@ -151,6 +152,7 @@ function scanCode(rs: CompiledRuleset, r: RuleEntry, out: { fields: Set<number>;
       case Op.RULE: out.rules.push(code[pc + 1]); break;
       case Op.PROTO: out.masks.push(code[pc + 1]); break;
       case Op.FILESIZE: case Op.READ_INT: out.payloadRead = true; break;
+      case Op.EVENT: if (code[pc + 1] >= EVENT_COUNT) out.appEvent = true; break;
       default: break;
     }
     const n = OP_SIZE[op];
@@ -182,9 +184,9 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   const ruleReadsPayload = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const r = rs.rules[i];
-    const o = { fields: new Set<number>(), counters: [] as number[], rules: [] as number[], masks: [] as number[], payloadRead: false };
+    const o = { fields: new Set<number>(), counters: [] as number[], rules: [] as number[], masks: [] as number[], payloadRead: false, appEvent: false };
     scanCode(rs, r, o);
-    let app = false;
+    let app = o.appEvent;
     for (const f of o.fields) if (isAppField(f)) app = true;
     for (const m of o.masks) if ((m & (PM_HTTP | PM_DNS)) !== 0 && (m & (PM_IP | PM_TCP | PM_UDP | PM_ICMP)) === 0) app = true;
     let readsPayload = o.payloadRead;
@@ -273,6 +275,8 @@ class DnsCopy {
   query = new Uint8Array(256); queryLen = -1;
   answers = new Uint8Array(MAX_DNS_ANSWERS_TEXT); answersLen = -1;
   id = 0; qr = 0; rcode = 0; qtype = -1; dir = 0; opcode = 0;
+  /** app events (decoders/app/events.ts ids) raised while parsing the message */
+  readonly events = new Uint16Array(DNS_MAX_EVENTS); nev = 0;
   /** answer records for the alert's dns record (built only when answers are needed) */
   answerList: { rrname: string; rrtype: string; ttl: number; rdata: string }[] | null = null;
 }
@@ -400,7 +404,14 @@ class DetectFields implements FieldSource {
     return false;
   }
 
-  event(id: number): boolean { return this.pkt.hasEvent(id); }
+  event(id: number): boolean {
+    if (id < EVENT_COUNT) return this.pkt.hasEvent(id);
+    // app-layer events (compiler numbers them after the decode events): the tx's / message's own
+    const a = id - EVENT_COUNT;
+    if (this.appKind === 1) return this.tx!.hasEvent(a);
+    if (this.appKind === 2) { const d = this.dns!; for (let i = 0; i < d.nev; i++) if (d.events[i] === a) return true; }
+    return false;
+  }
 
   flowHas(tag: string): boolean {
     const s = this.slot;
@@ -558,6 +569,8 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   const copyDns = (c: DnsCopy, msg: DnsMessage, dir: number) => {
     c.id = msg.id; c.qr = msg.qr; c.rcode = msg.rcode; c.dir = dir; c.opcode = msg.opcode;
     c.qtype = msg.nq > 0 ? msg.qType[0] : -1;
+    c.nev = Math.min(msg.nev, c.events.length);
+    for (let i = 0; i < c.nev; i++) c.events[i] = msg.events[i];
     if (msg.nq > 0) {
       const o = msg.qNameOff[0], l = Math.min(msg.qNameLen[0], c.query.length);
       for (let i = 0; i < l; i++) c.query[i] = ENC_LOWER[msg.names[o + i]];

@@ -315,3 +315,19 @@ test('quell replay --rules: errors -> diagnostics, exit 1, nothing replayed; sta
   const r3 = runQuell(['replay', f, '--simulate-ips', '--eve', '-']);
   assert.equal(r3.status, 2, 'usage: --simulate-ips without --rules');
 });
+
+test('app-layer event rules: the transaction\'s own events, in its HTTP pass', async () => {
+  const t = new Trace({ start: T0 });
+  const s = new TcpSession(t, { client: '10.0.0.1', server: '10.0.0.2', cport: 45000, sport: 80 });
+  s.handshake();
+  s.send('client', 'GET /a HTTP/1.1\r\nUser-Agent: x\r\n\r\n');                        // 4: no Host
+  s.send('client', 'GET /b HTTP/1.1\r\nHost: h\r\n\r\n');                               // 6
+  s.send('client', 'POST /c HTTP/1.1\r\nHost: h\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n'); // 8
+  s.close();
+  const evs = await replayEve(writeTrace(t), `
+rule nohost { meta: sid = 1 condition: event.http.host_missing action: alert }
+rule smuggle { meta: sid = 2 condition: event.http.te_and_cl and http.method == "POST" action: alert }`);
+  assert.deepEqual(alerts(evs, 1).map((e) => pktNo(e, t)), [4]);
+  assert.equal(alerts(evs, 1)[0].http.url, '/a');
+  assert.deepEqual(alerts(evs, 2).map((e) => pktNo(e, t)), [8]);
+});

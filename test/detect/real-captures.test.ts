@@ -66,6 +66,13 @@ const CASES: SvCase[] = [
     expect: { 1: 1 },
   },
   {
+    dir: 'http-double-encoded-uri',
+    suricata: 'alert http any any -> any any (msg:"SURICATA HTTP Request double encoded URI"; flow:established,to_server; app-layer-event:http.double_encoded_uri; flowint:http.anomaly.count,+,1; classtype:protocol-command-decode; sid:1; rev:1;)',
+    rules: `rule sv_double_enc { meta: sid = 1 rev = 1 msg = "SURICATA HTTP Request double encoded URI" category = "protocol-command-decode"
+      scope: proto = http dir = to_server condition: flow.established and event.http.uri_double_encoding action: alert }`,
+    expect: { 1: 1 },
+  },
+  {
     dir: 'http-close-headers',
     suricata: 'alert http any any -> any any (msg: "\'ng1nx\' Server header found"; flow: established, from_server; content: "ng1nx"; nocase; http_header; classtype: attempted-admin; sid: 1; rev: 1; )',
     rules: `rule sv_close { meta: sid = 1 rev = 1 msg = "'ng1nx' Server header found" category = "attempted-admin" scope: proto = http dir = to_client
