@@ -331,3 +331,24 @@ rule smuggle { meta: sid = 2 condition: event.http.te_and_cl and http.method == 
   assert.equal(alerts(evs, 1)[0].http.url, '/a');
   assert.deepEqual(alerts(evs, 2).map((e) => pktNo(e, t)), [8]);
 });
+
+test('engine.setRuleset swaps the rules between batches (same detector)', () => {
+  const t = new Trace({ start: T0 });
+  const s = new TcpSession(t, { client: '10.0.0.1', server: '10.0.0.2', cport: 46000, sport: 80 });
+  s.handshake(); s.send('client', 'ALPHA BETA', { ack: false });      // 1-3, 4
+  s.send('client', 'ALPHA BETA', { ack: false });                     // 5
+  const A = compileOk('rule a { meta: sid = 1 strings: $a = "ALPHA" condition: $a action: drop }');
+  const B = compileOk('rule b { meta: sid = 2 strings: $a = "BETA" condition: $a action: alert }\nrule c { meta: sid = 3 condition: tcp.dport == 80 and flow.to_server action: log }');
+  const det = createDetector(A, { mode: 'ips' });
+  const e = new QuellEngine({ detect: det, ruleset: A });
+  const b1 = batchOf(t.packets.slice(0, 4));
+  e.processBatch(b1);
+  assert.equal(b1.verdict[2 * 3], V_DROP);
+  e.setRuleset(B);
+  const b2 = batchOf(t.packets.slice(4, 5), 5);
+  e.processBatch(b2);
+  assert.equal(b2.verdict[0], V_ACCEPT);
+  const sids = e.drainEvents().filter((x) => x.event_type === 'alert').map((x) => (x.alert as { signature_id: number }).signature_id);
+  assert.deepEqual(sids, [1, 2, 3]);
+  assert.deepEqual((e.stats().detect as { rule_hits: unknown }).rule_hits, { b: 1, c: 1 });
+});

@@ -84,7 +84,7 @@ ${ENGINE_USAGE}
       if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
       const f = res.stats.flow as Record<string, number> | undefined;
       process.stderr.write(`quell replay: ${res.packets} packets, ${f?.created ?? 0} flows (${f?.evictions_memcap ?? 0} evicted by memcap), ` +
-        `${res.lines + 1} EVE events, ${secs.toFixed(2)} s (${Math.round(res.packets / Math.max(secs, 1e-9))} packets/s), ${workers} worker${workers > 1 ? 's' : ''}\n`);
+        `${res.lines + 1} EVE events${ruleset ? `, ${(stats.detect as Record<string, number> | undefined)?.alerts ?? 0} alerts` : ''}, ${secs.toFixed(2)} s (${Math.round(res.packets / Math.max(secs, 1e-9))} packets/s), ${workers} worker${workers > 1 ? 's' : ''}\n`);
     }
     return 0;
   },
