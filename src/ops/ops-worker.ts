@@ -16,18 +16,26 @@ export interface OpsWorkerInit { snap: SetsSnapshot; gateMode: GateMode; timeZon
 export class OpsWorker {
   readonly ops: WorkerOps;
   private pcap: PcapDropWriter | null = null;
+  private readonly pcapFile: string | null;
   constructor(init: OpsWorkerInit) {
     this.ops = new WorkerOps(init.snap, { mode: init.gateMode, timeZone: init.timeZone });
-    if (init.pcapDrops) this.pcap = new PcapDropWriter(path.resolve(init.pcapDrops));
+    this.pcapFile = init.pcapDrops ? path.resolve(init.pcapDrops) : null;
   }
   wrap: WorkerOps['wrap'] = (inner) => this.ops.wrap(inner);
   setSnapshot(snap: SetsSnapshot): void { this.ops.setSnapshot(snap); }
-  /** After processBatch, before complete(): record dropped packets. */
-  afterBatch(b: PacketBatch): void { this.pcap?.writeBatch(b); }
+  /**
+   * After processBatch, before complete(): record dropped packets. The pcap file is opened on the
+   * first call, so only the thread that owns batches (not fan-out helper engines) creates it.
+   */
+  afterBatch(b: PacketBatch): void {
+    if (this.pcapFile === null) return;
+    if (this.pcap === null) this.pcap = new PcapDropWriter(this.pcapFile);
+    this.pcap.writeBatch(b);
+  }
   stats(): Record<string, number> {
     const s = this.ops.stats() as Record<string, number>;
     if (this.pcap) { s.pcapDropsWritten = this.pcap.written; s.pcapDropsSkipped = this.pcap.skippedLinktype + this.pcap.skippedFull; }
     return s;
   }
-  close(): void { this.pcap?.close(); }
+  close(): void { this.pcap?.close(); this.pcap = null; }
 }
