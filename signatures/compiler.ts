@@ -1151,9 +1151,9 @@ export class Compiler {
     if (rr) { em.emit(Op.RULE, rr.idx); return { t: 'bool' }; }
     const c = this.consts.get(name);
     if (c) {
+      if (c.set >= 0) return { t: 'set', set: c.set, node: e };
       if (c.kind === 'num') { em.pushNum(c.value as number); return { t: 'num' }; }
-      if (c.kind === 'str') return { t: 'str', bytes: Buffer.from(c.value as string, 'latin1'), node: e };
-      return { t: 'set', set: c.set, node: e };
+      return { t: 'str', bytes: Buffer.from(String(c.value ?? ''), 'latin1'), node: e };
     }
     const cands = [...FIELD_ID.keys(), ...this.ruleIdx.keys(), ...this.consts.keys(), ...ctx.vars.keys()];
     d.error('E016', file, e.s, e.e - e.s, `undefined identifier \`${name}\``, suggest(name, cands) ?? (name === name.toLowerCase() ? undefined : 'rules must be declared before they are referenced'));

@@ -88,6 +88,16 @@ test('replace must keep the length; webhook URL checked; unknown buffer suggeste
   assert.match(res.diags.list.find((d) => d.code === 'E022')!.help!, /http\.uri/);
 });
 
+test('regressions found by long fuzz runs compile or diagnose without throwing', () => {
+  for (const src of [
+    'set bad = ["a"]\nrule x { condition: dns.q > bad or dns.query > bad }',
+    'const N = "s"\nconst M = 3\nrule y { condition: N and M and http.uri == N }',
+  ]) {
+    const res = compileSource(src, 'r.rules');
+    assert.ok(res.diags.errorCount > 0);
+  }
+});
+
 test('fuzz: token soup and mutated rules never throw; spans stay inside the source', () => {
   const toks = ['rule', 'r', '{', '}', 'condition', ':', 'strings', '$a', '=', '"x"', '/a+/', '{ 61 62 }', 'and', 'or', 'not', '(', ')',
     '#a', '@a[1]', 'of', 'them', 'for', 'any', 'in', '..', '1', '0x10', 'uint8(0)', 'http.uri', 'contains', 'meta', 'sid', 'action', 'drop', 'flow', ';', '\\', '/', '"', '[', ']'];
