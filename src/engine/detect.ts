@@ -869,6 +869,18 @@ export function ruleHitsList(rs: CompiledRuleset, ruleHits: Record<string, numbe
   return rs.rules.filter((r) => !r.private).map((r) => ({ sid: r.sid, name: r.name, hits: ruleHits?.[r.name] ?? 0 }));
 }
 
+/**
+ * Control API rule list (src/control/handler.ts RuleInfo): the main thread's compiled ruleset and
+ * the rule_hits of its workers' engine.stats().detect (summed by name).
+ */
+export function ruleInfoList(rs: CompiledRuleset, workerHits: (Record<string, number> | undefined)[]): { sid: number | string; name: string; action: string; hits: number }[] {
+  return rs.rules.filter((r) => !r.private).map((r) => {
+    let hits = 0;
+    for (const h of workerHits) hits += h?.[r.name] ?? 0;
+    return { sid: r.sid || r.name, name: r.name, action: r.actions.map((a) => a.verb + (a.target ? ' ' + a.target : '')).join('; ') || 'alert', hits };
+  });
+}
+
 // ---------------------------------------------------------------- compile entry points
 /** Compile rules text; diagnostics in the form engine-host.ts and the CLI print. */
 export function compileRules(text: string, file: string): { ruleset: CompiledRuleset | null; diagnostics: RulesDiagnostic[]; errors: number } {
