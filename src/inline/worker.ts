@@ -32,7 +32,7 @@ export interface WorkerInit {
 
 /** Longest stretch without handling control messages. */
 export const TICK_MS = 50;
-/** poll() timeout when idle (single queue). Bounds stop latency, not packet latency. */
+/** Receive timeout when idle (single queue, SO_RCVTIMEO). Bounds stop latency, not packet latency. */
 export const IDLE_POLL_MS = 20;
 /** With several queues per worker: each idle round waits this long on one of them. */
 export const MULTI_POLL_MS = 1;
