@@ -352,3 +352,20 @@ test('engine.setRuleset swaps the rules between batches (same detector)', () => 
   assert.deepEqual(sids, [1, 2, 3]);
   assert.deepEqual((e.stats().detect as { rule_hits: unknown }).rule_hits, { b: 1, c: 1 });
 });
+
+test('out-of-order segments: one packet releases two pipelined requests, both inspected on it', async () => {
+  const t = new Trace({ start: T0 });
+  const s = new TcpSession(t, { client: '10.0.0.1', server: '10.0.0.2', cport: 47000, sport: 80 });
+  s.handshake();                                                     // 1-3
+  const r1 = 'GET /first HTTP/1.1\r\nHost: h\r\n\r\n', r2 = 'GET /second HTTP/1.1\r\nHost: h\r\n\r\n';
+  const base = s.nextSeq('client');
+  s.segment('client', 'PA', r2, { seq: base + r1.length });          // 4: stored out of order
+  s.segment('client', 'PA', r1, { seq: base });                      // 5: delivers r1, then the stored r2
+  s.send('server', 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n'); // 6
+  s.close();
+  const evs = await replayEve(writeTrace(t), `rule u { meta: sid = 1 condition: http.uri startswith "/" and flow.to_server action: alert }
+rule st { meta: sid = 2 condition: http.status == 200 action: alert }`);
+  const a = alerts(evs, 1);
+  assert.deepEqual(a.map((e) => [pktNo(e, t), e.http.url]), [[5, '/first'], [5, '/second']]);
+  assert.deepEqual(alerts(evs, 2).map((e) => [pktNo(e, t), e.tx_id]), [[6, 0], [6, 1]]);
+});
