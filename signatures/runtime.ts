@@ -100,6 +100,7 @@ export class Matcher {
   private readonly mCnt: Int32Array;
   private readonly mOff: (Int32Array | null)[];
   private readonly mLen: (Int32Array | null)[];
+  private readonly mWide: (Uint8Array | null)[];
   private readonly touched: Int32Array;
   private nTouched = 0;
   private readonly ruleHit: Uint8Array;
@@ -134,6 +135,7 @@ export class Matcher {
     this.mCnt = new Int32Array(this.nStrings);
     this.mOff = new Array(this.nStrings).fill(null);
     this.mLen = new Array(this.nStrings).fill(null);
+    this.mWide = new Array(this.nStrings).fill(null);
     this.touched = new Int32Array(this.nStrings);
     this.ruleHit = new Uint8Array(rs.rules.length);
     this.hitList = new Int32Array(rs.rules.length);
@@ -182,7 +184,9 @@ export class Matcher {
   matchOffset(si: number, i: number): number { return this.mOff[si]![i]; }
   matchLength(si: number, i: number): number { return this.mLen[si]![i]; }
 
-  private addMatch(si: number, off: number, len: number): void {
+  /** `wide`: the match came from the wide form. At one offset YARA keeps the ascii form's match
+   *  (it tries ascii first and wide only when ascii failed), so a wide match never replaces it. */
+  private addMatch(si: number, off: number, len: number, wide = 0): void {
     let c = this.mCnt[si];
     if (c === 0) {
       this.touched[this.nTouched++] = si;
@@ -190,19 +194,24 @@ export class Matcher {
       if (this.ruleHit[rule] === 0) { this.ruleHit[rule] = 1; this.hitList[this.nHit++] = rule; }
     }
     let offs = this.mOff[si], lens = this.mLen[si];
-    // keep sorted by offset; one match per offset (the longer one), as YARA does
+    // keep sorted by offset; one match per offset: ascii form first, as YARA does
     let pos = c;
     while (pos > 0 && offs![pos - 1] > off) pos--;
-    if (pos > 0 && offs![pos - 1] === off) { if (lens![pos - 1] < len) lens![pos - 1] = len; return; }
+    if (pos > 0 && offs![pos - 1] === off) {
+      const w = this.mWide[si]!;
+      if (w[pos - 1] > wide) { lens![pos - 1] = len; w[pos - 1] = wide; }
+      return;
+    }
     if (c >= this.maxMatches) { this.stats.matchesCapped++; return; }
     if (!offs || c === offs.length) {
       const n = Math.min(this.maxMatches, Math.max(8, c * 2));
-      const no = new Int32Array(n), nl = new Int32Array(n);
-      if (offs) { no.set(offs); nl.set(lens!); }
-      this.mOff[si] = offs = no; this.mLen[si] = lens = nl;
+      const no = new Int32Array(n), nl = new Int32Array(n), nw = new Uint8Array(n);
+      if (offs) { no.set(offs); nl.set(lens!); nw.set(this.mWide[si]!); }
+      this.mOff[si] = offs = no; this.mLen[si] = lens = nl; this.mWide[si] = nw;
     }
-    if (pos < c) { offs.copyWithin(pos + 1, pos, c); lens!.copyWithin(pos + 1, pos, c); }
-    offs[pos] = off; lens![pos] = len;
+    const wd = this.mWide[si]!;
+    if (pos < c) { offs.copyWithin(pos + 1, pos, c); lens!.copyWithin(pos + 1, pos, c); wd.copyWithin(pos + 1, pos, c); }
+    offs[pos] = off; lens![pos] = len; wd[pos] = wide;
     this.mCnt[si] = c + 1;
   }
 
@@ -245,7 +254,7 @@ export class Matcher {
             let j = 0;
             if (fl & 1) { while (j < n && fold[buf[start + j]] === pool[lo + j]) j++; }
             else { while (j < n && buf[start + j] === pool[lo + j]) j++; }
-            if (j === n && ((fl & 2) === 0 || P.fullwordOk(buf, off, end, start, n, (fl & 4) !== 0))) this.addMatch(aStr[atom], start - off, n);
+            if (j === n && ((fl & 2) === 0 || P.fullwordOk(buf, off, end, start, n, (fl & 4) !== 0))) this.addMatch(aStr[atom], start - off, n, (fl >> 2) & 1);
           } else {
             // hex/regex: remember the candidate window; verified after the pass (sorted, deduplicated)
             const si = aStr[atom];
@@ -293,7 +302,7 @@ export class Matcher {
           for (let p = Math.max(lo, next); p <= hi && p < end; p++) {
             this.stats.verifications++;
             const len = P.matchAt(se.pats[v], buf, p, end, off);
-            if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, p, len, se.patWide[v]))) this.addMatch(si, p - off, len);
+            if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, p, len, se.patWide[v]))) this.addMatch(si, p - off, len, se.patWide[v] ? 1 : 0);
           }
           next = Math.max(next, hi + 1);
         }
@@ -306,7 +315,7 @@ export class Matcher {
     const se = this.rs.strings[si];
     for (let v = 0; v < se.pats.length; v++) {
       P.findAll(se.pats[v], buf, off, end, (mOff, len) => {
-        if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, mOff, len, se.patWide[v]))) this.addMatch(si, mOff - off, len);
+        if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, mOff, len, se.patWide[v]))) this.addMatch(si, mOff - off, len, se.patWide[v] ? 1 : 0);
       });
     }
   }
@@ -383,7 +392,7 @@ export class Matcher {
       for (let v = 0; v < se.lits.length; v++) {
         const lit = se.lits[v];
         for (let p = off; p + lit.length <= end; p++) {
-          if (this.verifyLit(lit, se.nocase, buf, p) && (!se.fullword || P.fullwordOk(buf, off, end, p, lit.length, se.litWide[v]))) this.addMatch(si, p - off, lit.length);
+          if (this.verifyLit(lit, se.nocase, buf, p) && (!se.fullword || P.fullwordOk(buf, off, end, p, lit.length, se.litWide[v]))) this.addMatch(si, p - off, lit.length, se.litWide[v] ? 1 : 0);
         }
       }
     } else this.scanFull(si, buf, off, end);
