@@ -119,6 +119,8 @@ interface RulesetInfo {
   /** some app rule has a payload/stream string or reads payload */
   appNeedsPayload: boolean;
   anyAppRule: boolean;
+  /** some packet rule exists, private ones included (flow.tag side effects); else no packet pass */
+  anyPacketRule: boolean;
   usesStream: boolean;
   usesDnsAnswers: boolean;
   /** per rule: report an event (alert, log, drop, reject, replace, block, exec, webhook) */
@@ -239,10 +241,10 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
     category.push(typeof cat === 'string' ? cat : null);
     actionText.push(r.actions.map((a) => a.verb + (a.target ? ' ' + a.target : '')).join('; ') || 'alert');
   }
-  let anyAppRule = false;
-  for (let i = 0; i < n; i++) if (appRule[i]) anyAppRule = true;
+  let anyAppRule = false, anyPacketRule = false;
+  for (let i = 0; i < n; i++) { if (appRule[i]) anyAppRule = true; else anyPacketRule = true; }
   return {
-    rs, appRule, appCounter, appNeedsPayload, anyAppRule, usesStream, usesDnsAnswers, reports, flowTarget, replaces, blocks,
+    rs, appRule, appCounter, appNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, replaces, blocks,
     tagBit, severity, category, actionText,
   };
 }
@@ -812,12 +814,14 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     }
     // app passes first (fresh HTTP tx / DNS messages), then the packet pass
     appPasses(pkt, slot, dir);
-    setupFields(pkt, slot, dir);
-    fields.appKind = 0; fields.passIsApp = false;
-    counters.passes_packet++;
-    scanPacketBuffers(pkt);
-    m.evaluate(fields);
-    collect(pkt, slot, dir, false, null, null);
+    if (info.anyPacketRule) {
+      setupFields(pkt, slot, dir);
+      fields.appKind = 0; fields.passIsApp = false;
+      counters.passes_packet++;
+      scanPacketBuffers(pkt);
+      m.evaluate(fields);
+      collect(pkt, slot, dir, false, null, null);
+    }
     return finish(pkt, slot, dir);
   }) as Detector;
 
