@@ -12,6 +12,7 @@
 import * as path from 'path';
 import type { Engine } from '../engine/types';
 import { QuellError } from '../errors';
+import { OpsWorker, OpsWorkerInit } from '../ops/ops-worker';
 import { V_ACCEPT, V_F_FLOW } from '../io/batch';
 
 export interface RulesDiagnostic { severity: string; message: string; line?: number; col?: number; code?: string; text?: string }
@@ -65,10 +66,14 @@ export interface EngineSpec {
   engineModule: string | null;
   /** passed through to createEngine */
   engineOptions: Record<string, unknown>;
+  /** operations layer (src/ops/host.ts OpsMain.workerInit): gate before the rules, shared bans/rates */
+  ops?: OpsWorkerInit | null;
 }
 
 export interface HostedEngine {
   engine: Engine;
+  /** operations runtime of this engine (sets/bans gate, rates, pcap of drops) when EngineSpec.ops is set */
+  ops?: OpsWorker | null;
   /** swap rules (already validated by the main thread); throws RulesError when they do not compile */
   reload(text: string, file: string): void;
 }
@@ -84,20 +89,31 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
   const pipeline = require('../engine/pipeline') as { createEngine: (o: Record<string, unknown>) => Engine & { detect: unknown } };
   const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>') : null;
   const bypass = typeof spec.engineOptions.bypassAfterBytes === 'number' ? spec.engineOptions.bypassAfterBytes : 0;
-  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: withBypass(compiled?.detect ?? null, bypass) });
+  const ow = spec.ops ? new OpsWorker(spec.ops) : null;
+  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: withOps(ow, compiled?.detect ?? null, bypass) });
   return {
-    engine,
+    engine, ops: ow,
     reload(text: string, file: string): void {
       const c = compileRulesText(text, file);
       // setRuleset() takes effect from the next batch; the detect hook is swapped at the same point
       // because this runs between batches (the worker handles messages only between ticks).
       engine.setRuleset(c.ruleset);
-      (engine as unknown as { detect: unknown }).detect = withBypass(c.detect, bypass);
+      (engine as unknown as { detect: unknown }).detect = withOps(ow, c.detect, bypass);
     },
   };
 }
 
 type Detect = (pkt: unknown, slot: number, dir: number, engine: { flows: { bytes: ArrayLike<number> } }) => number;
+
+/** withBypass, then (with --set/--allow/... given) the operations gate around it (src/ops). */
+function withOps(ow: OpsWorker | null, detect: unknown, bypass: number): unknown {
+  if (!ow) return withBypass(detect, bypass);
+  const d = detect as { useOps?: (o: unknown) => void; attach?: unknown; stats?: unknown } | null;
+  if (d && typeof d.useOps === 'function') d.useOps(ow.ops);  // share count() rates and `block` bans
+  const inner = withBypass(detect, bypass) as object | null;
+  if (inner && d && inner !== d) Object.assign(inner, { attach: d.attach, stats: d.stats });
+  return ow.wrap(inner as never);
+}
 
 /**
  * `quell run --bypass-after BYTES` in user space: once a flow has carried BYTES (both directions,

@@ -11,6 +11,8 @@ import { QuellError, UsageError } from '../errors';
 import { readKernelQueueStats, NfqNativeStats, NfqJsStats, loadNfqAddon, NfqError } from '../io/nfqueue';
 import { compileRulesText, RulesError, RulesDiagnostic } from './engine-host';
 import type { WorkerInit } from './worker';
+import { OpsMain, OpsMainOptions } from '../ops/host';
+import type { ReloadResult, Diagnostic } from '../control/handler';
 import type { InspectorInit } from './inspector';
 import { createShared } from './fanout';
 
@@ -38,6 +40,8 @@ export interface RunOptions {
   markShift: number;
   statsIntervalMs: number;
   engineModule: string | null;
+  /** operations layer (sets, bans, control API, SQLite, sockets, metrics; src/ops/host.ts), null = off */
+  ops?: OpsMainOptions | null;
 }
 
 /** "0:3" -> [0,1,2,3]; "2" -> [2]; "0,2,5" -> [0,2,5]. */
@@ -102,6 +106,34 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     if (diags) throw new RulesError('QUELL_E_RULES', `${opts.rulesFile}: the rules have errors`, diags);
   }
 
+  // operations layer: sets + ban state before the workers start (they get shared snapshots)
+  let ops: OpsMain | null = null;
+  let lastStats: Record<string, unknown> | null = null;
+  let opsRules: OpsRule[] = [];
+  if (opts.ops) {
+    ops = await OpsMain.start(opts.ops, {
+      listRules: () => {
+        // per-rule hits summed over the workers' engine stats (detect.rule_hits), sid/actions from the rules
+        const hits = new Map<string, number>();
+        for (const st of states) {
+          const rh = ((st.last?.engine as { detect?: { rule_hits?: Record<string, number> } } | undefined)?.detect?.rule_hits) ?? {};
+          for (const [n, h] of Object.entries(rh)) hits.set(n, (hits.get(n) ?? 0) + h);
+        }
+        return opsRules.map((r) => ({ sid: r.sid, name: r.name, action: r.actions.map((a) => a.verb).join(','), hits: hits.get(r.name) ?? 0 }));
+      },
+      reloadRules: (): ReloadResult => {
+        if (!opts.rulesFile) return { ok: false, diagnostics: [{ severity: 'error', message: 'quell run has no --rules file' }] };
+        const text = readRules(opts.rulesFile);
+        const diags = validate(text, opts.rulesFile);
+        if (diags) return { ok: false, diagnostics: diags as unknown as Diagnostic[] };
+        opsRules = setOpsRules(ops!, text, opts.rulesFile);
+        onHup();
+        return { ok: true, rules: -1, generation };
+      },
+      stats: () => lastStats ?? {},
+    });
+    if (rulesText !== null && opts.rulesFile) opsRules = setOpsRules(ops, rulesText, opts.rulesFile);
+  }
   const eve: NodeJS.WritableStream = opts.eveFile ? fs.createWriteStream(opts.eveFile, { flags: 'a' }) : io.out;
   const write = (ev: Record<string, unknown>) => { eve.write(eveLine(ev)); };
   const log = (s: string) => io.err.write(`quell run: ${s}\n`);
@@ -118,14 +150,15 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     const fanout = fanK > 1 ? Array.from({ length: fanK - 1 }, () => createShared(opts.maxBatch)) : undefined;
     if (fanout) {
       fanout.forEach((shared, j) => {
-        const hinit: InspectorInit = { index: readers + index * (fanK - 1) + j, queue: queues[0], shared, engine: engineSpec, failOpen: opts.failOpen, statsEveryMs: Math.min(1000, opts.statsIntervalMs) };
+        const hi = readers + index * (fanK - 1) + j;
+        const hinit: InspectorInit = { index: hi, queue: queues[0], shared, engine: { ...engineSpec, ops: ops ? ops.workerInit(hi) : null }, failOpen: opts.failOpen, statsEveryMs: Math.min(1000, opts.statsIntervalMs) };
         helperStates.push({ w: new Worker(inspectorFile, { workerData: hinit }), init: { index: hinit.index, queues: [] } as unknown as WorkerInit, ready: false, closed: false, answered: false, last: null, helper: true });
       });
     }
     const init: WorkerInit = {
       index, queues, fanout,
       nfq: { maxBatch: opts.maxBatch, maxlen: opts.maxlen, copyRange: opts.copyRange, rcvbuf: opts.rcvbuf, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
-      engine: engineSpec,
+      engine: { ...engineSpec, ops: ops ? ops.workerInit(index) : null },
       failOpen: opts.failOpen,
       statsEveryMs: Math.min(1000, opts.statsIntervalMs),
     };
@@ -164,9 +197,11 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
           break;
         case 'events':
           for (const ev of m.events as Record<string, unknown>[]) write(ev);
+          ops?.onEvents(m.events as Record<string, unknown>[]);   // bans, exec/webhook, SQLite, sockets
           break;
         case 'stats':
           st.last = m.stats as WorkerState['last'];
+          if (ops && (m.stats as { ops?: Record<string, number> }).ops) ops.onWorkerStats(st.init.index, (m.stats as { ops: Record<string, number> }).ops);
           if (m.round !== undefined && m.round === statsRound) { st.answered = true; maybeWriteStats(); }
           break;
         case 'log':
@@ -257,7 +292,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     if (!statsPending) return;
     statsPending = false;
     if (statsDeadline) { clearTimeout(statsDeadline); statsDeadline = null; }
-    if (!stopping) write(statsEvent(false));
+    if (!stopping) { const ev = statsEvent(false); write(ev); if (ops) { lastStats = ev; ops.onRunnerStats(ev); } }
   }
   function maybeWriteStats(): void { if (statsPending && states.every((s) => s.answered)) writeStatsNow(); }
 
@@ -290,6 +325,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   if (fatal) {
     requestStop();
     await Promise.race([done, new Promise((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS))]);
+    if (ops) await ops.close();
     const f = fatal as { code: string; message: string; diagnostics?: RulesDiagnostic[] };
     if (f.diagnostics) throw new RulesError(f.code, f.message, f.diagnostics);
     throw new NfqError(f.code, f.message);
@@ -297,6 +333,15 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   for (const k of readKernelQueueStats()) kernelBase.set(k.queue, { queueDropped: k.queueDropped, userDropped: k.userDropped });
 
   process.on('SIGHUP', onHup);
+  const onHupOps = () => {
+    if (!ops || stopping) return;
+    if (opts.rulesFile) { try { const next = setOpsRules(ops, readRules(opts.rulesFile), opts.rulesFile); if (next.length || !rulesText) opsRules = next; } catch { /* onHup reports it */ } }
+    void ops.onHup().then((r) => { for (const x of r.sets) if (!x.ok) log(`SIGHUP: set ${x.name}: ${x.error}; its old networks stay`); });
+  };
+  if (ops) {
+    process.on('SIGHUP', onHupOps);
+    ops.onSnapshot = (snap) => { for (const st of states) if (!st.closed) st.w.postMessage({ type: 'sets', snap }); };
+  }
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
   signal?.addEventListener('abort', onStop);
@@ -320,6 +365,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   process.off('SIGINT', onStop);
   process.off('SIGTERM', onStop);
   write(statsEvent(true));
+  if (ops) { process.off('SIGHUP', onHupOps); await ops.close(); }
   log('stopped: verdicts flushed, queues unbound');
   if (eve !== io.out) await new Promise<void>((r) => (eve as fs.WriteStream).end(() => r()));
   const f = fatal as { code: string; message: string } | null;
@@ -359,4 +405,18 @@ export function formatDiagnostic(d: RulesDiagnostic, file: string): string {
 function idsUnseen(q: { idGaps: number; lastId: number }, k: { idSequence: number; inflight: number } | undefined): number {
   const tail = k ? Math.max(0, k.idSequence - q.lastId - k.inflight) : 0;
   return q.idGaps + tail;
+}
+
+interface OpsRule { name: string; sid: number; private?: boolean; actions: { verb: string }[] }
+
+/** Hand the compiled rules to the operations dispatcher (block/exec/webhook); returns the public rules. */
+function setOpsRules(ops: OpsMain, text: string, file: string): OpsRule[] {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    const { compileRules } = require('../engine/detect') as { compileRules: (t: string, f: string) => { ruleset: { rules: OpsRule[] } | null } };
+    const c = compileRules(text, file);
+    if (!c.ruleset) return [];
+    ops.setRules(c.ruleset.rules as never);
+    return c.ruleset.rules.filter((r) => !r.private);
+  } catch { return []; /* no compiler in this build: only the workers' local bans */ }
 }

@@ -72,6 +72,7 @@ function main(): void {
     index: init.index,
     queues: sources.map((s) => s.stats()),
     worker: { ...counters },
+    ops: host.ops ? host.ops.stats() : undefined,
     fanout: fan ? { ...fan.counters, helpers: fan.k - 1 } : undefined,
     engine: safeEngineStats(),
   });
@@ -91,6 +92,8 @@ function main(): void {
         counters.reloadsRefused++;
         port.postMessage({ type: 'reloaded', gen: m.gen, ok: false, error: (e as Error).message, diagnostics: (e as RulesError).diagnostics });
       }
+    } else if (m.type === 'sets') {
+      host.ops?.setSnapshot((m as unknown as { snap: never }).snap);   // set files reloaded (src/ops)
     } else if (m.type === 'stats') {
       port.postMessage({ type: 'stats', round: (m as { round?: number }).round, stats: statsSnapshot() });
     }
@@ -112,6 +115,7 @@ function main(): void {
       for (let i = 0; i < b.count; i++) { b.verdict[2 * i] = v; b.verdict[2 * i + 1] = 0; }
       if (counters.engineErrors <= 3) port!.postMessage({ type: 'log', message: `engine error (batch ${init.failOpen ? 'accepted' : 'dropped'}): ${(e as Error).stack ?? e}` });
     }
+    host.ops?.afterBatch(b);   // --pcap-drops: verdicts are known, bytes still valid
     s.complete(b);
     counters.batches++;
     counters.packets += b.count;
@@ -181,6 +185,7 @@ function main(): void {
     } catch { /* closing anyway */ }
     const finalStats = statsSnapshot();
     for (const s of sources) { try { s.closeSync(); } catch { /* already closed */ } }
+    host.ops?.close();
     if (events.length) { port!.postMessage({ type: 'events', events }); events = []; }
     port!.postMessage({ type: 'closed', stats: finalStats });
     port!.close();

@@ -7,6 +7,7 @@ import { UsageError } from '../../errors';
 import { parseQueues, runInline, RunOptions, formatDiagnostic } from '../../inline/run';
 import { RulesError } from '../../inline/engine-host';
 import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
+import { OPS_FLAGS, OPS_USAGE, opsOptionsFromArgs } from '../../ops/flags';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
 
 const usage = `usage: quell run --queues 0:3 [--rules FILE] [--workers N] [--fail-open | --fail-closed] [--eve FILE] [options]
@@ -37,7 +38,9 @@ options:
 
 signals: SIGHUP reloads --rules (refused with diagnostics when they have errors: the old rules keep
 running); SIGINT/SIGTERM flush verdicts, unbind the queues and exit 0.
-Docs: docs/inline.md`;
+Docs: docs/inline.md
+
+${OPS_USAGE}`;
 
 export const command: Command = {
   name: 'run',
@@ -46,8 +49,9 @@ export const command: Command = {
   async run(argv: string[]): Promise<number> {
     const p = parseArgs(argv, {
       values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
-        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module'],
-      bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack'],
+        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', ...OPS_FLAGS.values],
+      bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack', ...OPS_FLAGS.bools],
+      multi: OPS_FLAGS.multi,
     });
     if (p.positional.length) throw new UsageError(`unexpected argument "${p.positional[0]}"`);
     if (flagBool(p, '--fail-open') && flagBool(p, '--fail-closed')) throw new UsageError('--fail-open and --fail-closed exclude each other');
@@ -69,6 +73,8 @@ export const command: Command = {
       markShift: flagInt(p, '--mark-shift', DEFAULT_MARK_SHIFT, 0, 29),
       statsIntervalMs: flagInt(p, '--stats-interval', 10, 1, 86400) * 1000,
       engineModule: flagStr(p, '--engine-module') ?? null,
+      // the operations layer starts when any of its flags is given (docs/operations.md)
+      ops: [...OPS_FLAGS.values, ...OPS_FLAGS.bools, ...OPS_FLAGS.multi].some((f) => p.flags.has(f)) ? opsOptionsFromArgs(p) : null,
     };
     try {
       return await runInline(opts);
