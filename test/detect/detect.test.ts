@@ -369,3 +369,21 @@ rule st { meta: sid = 2 condition: http.status == 200 action: alert }`);
   assert.deepEqual(a.map((e) => [pktNo(e, t), e.http.url]), [[5, '/first'], [5, '/second']]);
   assert.deepEqual(alerts(evs, 2).map((e) => [pktNo(e, t), e.tx_id]), [[6, 0], [6, 1]]);
 });
+
+test('block src for T (simulate-ips): later packets of that source are dropped as banned, others not', async () => {
+  const t = new Trace({ start: T0 });
+  const a = new TcpSession(t, { client: '10.0.0.66', server: '10.0.0.2', cport: 48000, sport: 80 });
+  a.handshake(); a.send('client', 'ATTACK now', { ack: false });                // 1-3, 4
+  const b = new TcpSession(t, { client: '10.0.0.66', server: '10.0.0.2', cport: 48001, sport: 80 });
+  b.handshake();                                                                // 5-7: 5 and 7 from the banned source
+  const c = new TcpSession(t, { client: '10.0.0.77', server: '10.0.0.2', cport: 48002, sport: 80 });
+  c.handshake();                                                                // 8-10
+  const rules = 'rule atk { meta: sid = 1 strings: $a = "ATTACK" condition: $a action: block src for 1m; alert }\nrule syn { meta: sid = 2 condition: tcp.flags == 2 action: log }';
+  const sim = await replayEve(writeTrace(t), rules, { mode: 'simulate' });
+  assert.deepEqual(alerts(sim, 1).map((e) => pktNo(e, t)), [4]);
+  assert.deepEqual(drops(sim).map((e) => [pktNo(e, t), e.drop.reason]), [[5, 'ban'], [7, 'ban']]);
+  assert.deepEqual(alerts(sim, 2).map((e) => pktNo(e, t)), [1, 8], 'the banned SYN is not inspected');
+  const ids = await replayEve(writeTrace(t), rules);
+  assert.equal(drops(ids).length, 0);
+  assert.deepEqual(alerts(ids, 2).map((e) => pktNo(e, t)), [1, 5, 8]);
+});
