@@ -43,7 +43,7 @@ import {
 import { DnsMessage, DNS_SEC_ANSWER, DNS_MAX_EVENTS, rcodeName, suricataRrtype } from '../../decoders/app/dns';
 import { EVENT_COUNT } from '../../decoders/events';
 import { V_ACCEPT, V_DROP, V_REJECT, V_F_FLOW, V_F_PAYLOAD, V_F_MARK, V_KIND_MASK } from '../io/batch';
-import { FS_ESTABLISHED } from './flows';
+import { FS_ESTABLISHED, FF_ALERTED } from './flows';
 import { APP_NAMES } from './app';
 import type { AppTap, QuellEngine } from './pipeline';
 import type { EngineEvent } from './types';
@@ -746,6 +746,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (applies && (rule.decision === Decision.DROP || rule.decision === Decision.REJECT) && dropped) a.action = 'blocked';
       if (pa.rule === dr && pktDecision > Decision.NONE) pa.ev.verdict = { action: DECISION_NAMES[pktDecision] };
       counters.alerts++;
+      if (slot >= 0) e.flows.flags[slot] |= FF_ALERTED;
       e.emit(pa.ev);
     }
     pending.length = 0;

@@ -62,6 +62,7 @@ export const FF_NO_STREAM = 8;      // midstream policy "ignore": counted but no
 export const FF_APP_DONE = 16;      // detection finished (app set or given up)
 export const FF_SAW_SYN = 32;
 export const FF_ENDED_TCP_CLOSE = 64;
+export const FF_ALERTED = 128;     // detection raised an alert in this flow (EVE flow.alerted; set by detect.ts)
 
 /** Why a flow ended (EVE flow.reason). */
 export const END_TIMEOUT = 0, END_MEMCAP = 1, END_SHUTDOWN = 2, END_TCP_REUSE = 3;

@@ -31,7 +31,7 @@ import {
 } from '../io/batch';
 import type { Engine, EngineEvent } from './types';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, END_TCP_REUSE, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, END_TCP_REUSE, FF_ALERTED, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
   FLOW_STATE_NAMES, FlowTable, FlowTimeouts, FS_CLOSED, FS_CLOSING, FS_ESTABLISHED, FS_NEW,
   TC_ICMP, TC_OTHER, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_TCP_EST, TC_TCP_NEW, TC_UDP_EST, TC_UDP_NEW,
 } from './flows';
@@ -101,6 +101,8 @@ export interface FlowRecord extends EngineEvent {
   startUs: number; endUs: number;
   state: string; reason: string; tcp_state: string | null;
   truncated: boolean; gap: boolean; midstream: boolean;
+  /** detection raised an alert in this flow */
+  alerted?: boolean;
   http: unknown[]; dns: unknown[];
 }
 
@@ -394,6 +396,7 @@ export class QuellEngine implements Engine {
       reason: END_REASON_NAMES[reason],
       tcp_state: isTcp ? TCP_STATE_NAMES[this.streams.state[s]] : null,
       truncated: (f.flags[s] & FF_TRUNCATED) !== 0,
+      alerted: (f.flags[s] & FF_ALERTED) !== 0,
       gap: (f.flags[s] & FF_GAP) !== 0,
       midstream: (f.flags[s] & FF_MIDSTREAM) !== 0,
       http: appState.http, dns: appState.dns,

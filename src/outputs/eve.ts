@@ -52,7 +52,7 @@ function header(ev: EngineEvent, tsUs: number): Record<string, unknown> {
 interface FlowEv {
   app: string | null; pkts_toserver: number; pkts_toclient: number; bytes_toserver: number; bytes_toclient: number;
   startUs: number; endUs: number; state: string; reason: string; tcp_state: string | null;
-  truncated: boolean; gap: boolean; midstream: boolean; proto: number;
+  truncated: boolean; gap: boolean; midstream: boolean; proto: number; alerted?: boolean;
 }
 
 interface DnsRec {
@@ -72,7 +72,7 @@ export function formatEve(ev: EngineEvent): string | null {
         pkts_toserver: f.pkts_toserver, pkts_toclient: f.pkts_toclient,
         bytes_toserver: f.bytes_toserver, bytes_toclient: f.bytes_toclient,
         start: eveTimestamp(f.startUs), end: eveTimestamp(f.endUs),
-        age: Math.round((f.endUs - f.startUs) / 1e6), state: f.state, reason: f.reason, alerted: false,
+        age: Math.round((f.endUs - f.startUs) / 1e6), state: f.state, reason: f.reason, alerted: f.alerted === true,
       };
       o.flow = flow;
       if (f.proto === 6) {

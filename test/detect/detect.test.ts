@@ -69,6 +69,10 @@ rule method_get { meta: sid = 5 condition: http.method == "GET" and flow.to_serv
   assert.deepEqual(alerts(evs, 5).map((e) => pktNo(e, trace)), [4, 8]);
   const st = evs.find((e) => e.event_type === 'stats');
   assert.equal(st, undefined, 'runReplay itself writes no stats line');
+  const flows = evs.filter((e) => e.event_type === 'flow');
+  assert.deepEqual(flows.map((e) => e.flow.alerted), [true], 'EVE flow.alerted');
+  const quiet = await replayEve(f, 'rule quiet_rule { meta: sid = 99 strings: $a = "NOT THERE" condition: $a action: alert }');
+  assert.deepEqual(quiet.filter((e) => e.event_type === 'flow').map((e) => e.flow.alerted), [false]);
 });
 
 test('HTTP response fields fire on the response-headers packet', async () => {
