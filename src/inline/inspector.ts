@@ -57,6 +57,7 @@ function main(): void {
         port.postMessage({ type: 'reloaded', gen: m.gen, ok: false, error: (e as Error).message, diagnostics: (e as RulesError).diagnostics });
       }
     } else if (m.type === 'stats') port.postMessage({ type: 'stats', round: m.round, stats: snapshot() });
+    else if (m.type === 'sets') host.ops?.setSnapshot((m as unknown as { snap: never }).snap);   // set files reloaded (src/ops)
   });
 
   function tick(): void {
