@@ -653,6 +653,8 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       ev.src_port = pkt.sport; ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen) : ''; ev.dest_port = pkt.dport;
       ev.proto = pkt.ipProto;
     }
+    // offline (replay) the descriptor id is the packet's ordinal in the file: Suricata's pcap_cnt
+    if (mode !== 'ips') ev.pcap_cnt = e.curOrd;
     if (tx !== null) ev.tx_id = tx.index;
     const alert: Record<string, unknown> = {
       action: 'allowed', gid: 1, signature_id: rule.sid, rev: rule.rev, signature: rule.msg || rule.name,
@@ -780,6 +782,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen) : ''; ev.dest_port = pkt.dport;
       ev.proto = pkt.ipProto;
     }
+    if (mode !== 'ips') ev.pcap_cnt = e.curOrd;
     const d: Record<string, unknown> = { len: pkt.ipTotalLen, tos: pkt.tos, ttl: pkt.ttl, ipid: pkt.ipId };
     if (pkt.ipProto === PROTO_TCP && pkt.hasTcp) {
       const fl = pkt.tcpFlags;

@@ -50,6 +50,7 @@ rule method_get { meta: sid = 5 condition: http.method == "GET" and flow.to_serv
   const a1 = alerts(evs, 1);
   assert.equal(a1.length, 2, 'one alert per transaction');
   assert.deepEqual(a1.map((e) => pktNo(e, trace)), [4, 8]);
+  assert.deepEqual(a1.map((e) => e.pcap_cnt), [4, 8], 'pcap_cnt = packet ordinal in the file');
   assert.deepEqual(a1.map((e) => e.tx_id), [0, 1]);
   assert.equal(a1[0].http.url, '/admin/a.php?id=1');
   assert.equal(a1[0].direction, 'to_server');
