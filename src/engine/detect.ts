@@ -127,6 +127,8 @@ interface RulesetInfo {
   reports: Uint8Array;
   /** per rule: decision targets the flow (drop flow / accept flow) */
   flowTarget: Uint8Array;
+  /** per rule: matches on reassembled data (app fields or `stream`): a TCP drop must take the flow */
+  onStream: Uint8Array;
   /** per rule: replace actions on payload strings [string, bytes] */
   replaces: ({ string: number; bytes: Uint8Array }[] | null)[];
   /** per rule: block action (target, seconds) */
@@ -184,6 +186,7 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   const refs: number[][] = [];
   let appNeedsPayload = false, usesStream = false, usesDnsAnswers = false;
   const ruleReadsPayload = new Uint8Array(n);
+  const onStream = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const r = rs.rules[i];
     const o = { fields: new Set<number>(), counters: [] as number[], rules: [] as number[], masks: [] as number[], payloadRead: false, appEvent: false };
@@ -199,7 +202,8 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
       if (se.field === STREAM) usesStream = true;
       if (se.field === D_ANSWERS) usesDnsAnswers = true;
     }
-    if (o.fields.has(STREAM)) usesStream = true;
+    if (o.fields.has(STREAM)) { usesStream = true; onStream[i] = 1; }
+    for (let s2 = r.firstString; s2 < r.firstString + r.stringCount; s2++) if (rs.strings[s2].field === STREAM) onStream[i] = 1;
     if (o.fields.has(D_ANSWERS)) usesDnsAnswers = true;
     ruleReadsPayload[i] = readsPayload ? 1 : 0;
     appRule[i] = app ? 1 : 0;
@@ -216,6 +220,7 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   }
   // global rules gate every rule: evaluate them in both classes (their result is not reported)
   for (let i = 0; i < n; i++) if (appRule[i] && ruleReadsPayload[i]) appNeedsPayload = true;
+  for (let i = 0; i < n; i++) if (appRule[i]) onStream[i] = 1;
   const appCounter = new Uint8Array(rs.nCounters);
   for (let c = 0; c < rs.nCounters; c++) appCounter[c] = counterRule[c] >= 0 && appRule[counterRule[c]] ? 1 : 0;
   const tagBit = new Map<string, number>();
@@ -244,7 +249,7 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   let anyAppRule = false, anyPacketRule = false;
   for (let i = 0; i < n; i++) { if (appRule[i]) anyAppRule = true; else anyPacketRule = true; }
   return {
-    rs, appRule, appCounter, appNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, replaces, blocks,
+    rs, appRule, appCounter, appNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, onStream, replaces, blocks,
     tagBit, severity, category, actionText,
   };
 }
@@ -732,7 +737,11 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     const e = engine!;
     let v = V_ACCEPT | pktFlags;
     const dr = pktDecidingRule;
-    const flowT = dr >= 0 && info.flowTarget[dr] === 1;
+    // A drop decided on reassembled TCP data (http.*, DNS over TCP, stream) drops the flow: those
+    // bytes were already consumed by the reassembler, so the sender's retransmission would carry
+    // nothing new to inspect and pass (Suricata's IPS mode drops the flow too).
+    const flowT = dr >= 0 && (info.flowTarget[dr] === 1 ||
+      (pktDecision === Decision.DROP && info.onStream[dr] === 1 && slot >= 0 && pkt.ipProto === PROTO_TCP));
     switch (pktDecision) {
       case Decision.DROP: v = V_DROP | (flowT ? V_F_FLOW : 0); break;
       case Decision.REJECT: v = V_REJECT; break;

@@ -392,3 +392,33 @@ test('block src for T (simulate-ips): later packets of that source are dropped a
   assert.equal(drops(ids).length, 0);
   assert.deepEqual(alerts(ids, 2).map((e) => pktNo(e, t)), [1, 5, 8]);
 });
+
+test('a drop decided on reassembled data (http.uri) takes the TCP flow; a payload drop only the packet', async () => {
+  const t = new Trace({ start: T0 });
+  const s = new TcpSession(t, { client: '10.0.0.1', server: '10.0.0.2', cport: 49000, sport: 80 });
+  s.handshake();                                                                     // 1-3
+  const req = 'GET /app-layer-drop HTTP/1.1\r\nHost: h\r\n\r\n';
+  const base = s.nextSeq('client');
+  s.segment('client', 'PA', req);                                                    // 4: decided here
+  s.segment('client', 'PA', req, { seq: base });                                     // 5: the retransmission
+  const u = new TcpSession(t, { client: '10.0.0.1', server: '10.0.0.2', cport: 49001, sport: 9000 });
+  u.handshake();                                                                     // 6-8
+  const b2 = u.nextSeq('client');
+  u.segment('client', 'PA', 'PAYLOAD-DROP');                                         // 9
+  u.segment('client', 'PA', 'PAYLOAD-DROP', { seq: b2 });                           // 10: retransmission, payload inspected again
+  u.segment('client', 'PA', 'fine');                                                 // 11
+  const rules = `rule h { meta: sid = 1 condition: http.uri contains "/app-layer-drop" action: drop }
+rule p { meta: sid = 2 strings: $a = "PAYLOAD-DROP" condition: $a action: drop }`;
+  const rs = compileOk(rules);
+  const e = new QuellEngine({ detect: createDetector(rs, { mode: 'ips' }), ruleset: rs });
+  const batch = batchOf(t.packets);
+  e.processBatch(batch);
+  const v = (i: number) => batch.verdict[2 * (i - 1)];
+  assert.equal(v(4), V_DROP | V_F_FLOW);
+  assert.equal(v(5) & V_KIND_MASK, V_DROP, 'the retransmission of the dropped request is dropped too');
+  assert.equal(v(9), V_DROP);
+  assert.equal(v(10), V_DROP, 'payload rules see the retransmitted payload again');
+  assert.equal(v(11), V_ACCEPT, 'a payload drop does not take the flow');
+  const sim = await replayEve(writeTrace(t), rules, { mode: 'simulate' });
+  assert.deepEqual(drops(sim).map((x) => [pktNo(x, t), x.drop.reason]), [[4, 'rules'], [5, 'flow drop'], [9, 'rules'], [10, 'rules']]);
+});
