@@ -20,6 +20,7 @@ import type { Tok } from './lexer';
 import { DiagnosticBag } from './diagnostics';
 import { Op, OP_SIZE, Quant, CMP_OPS, L4_DPORT, L4_SPORT, Decision } from './bytecode';
 import { FIELDS, FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
+import { OPS_FIELDS, OPS_FUNCS, BY_SYN_PENDING } from './keywords/ops';
 import type { Proto } from './keywords/types';
 import { EVENT_NAMES } from '../decoders/events';
 import { APP_EVENT_NAMES } from '../decoders/app/events';
@@ -1135,6 +1136,10 @@ export class Compiler {
       if (id <= 0) { d.error('E024', file, e.s, e.e - e.s, `unknown decode event \`${ev}\``, suggest(ev, EVENT_NAMES) ?? 'event names are listed in decoders/events.ts'); return { t: 'err' }; }
       em.emit(Op.EVENT, id); return { t: 'bool' };
     }
+    const opsField = OPS_FIELDS.find((f) => f.name === name);
+    if (opsField) { const id = this.counterBy.length; this.counterBy.push(opsField.by); this.counterWin.push(0); em.emit(Op.RATE, id, opsField.by, 0); return { t: 'num' }; }
+    const opsFunc = OPS_FUNCS.find((f) => f.name === name);
+    if (opsFunc) { d.error('E017', file, e.s, e.e - e.s, `\`${name}\` is a function: it needs a window`, `for example \`${name}(window = ${opsFunc.by === BY_SYN_PENDING ? '1s' : '10s'})\``); return { t: 'err' }; }
     let len = false;
     if (name.endsWith('.len') && FIELD_ID.has(name.slice(0, -4))) { len = true; name = name.slice(0, -4); }
     const fid = FIELD_ID.get(name);
@@ -1182,9 +1187,32 @@ export class Compiler {
       this.counterBy.push(by); this.counterWin.push(win);
       em.emit(Op.RATE, id, by, win); return { t: 'num' };
     }
-    const known = ['flow.tag', 'flow.has', 'count', 'uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32'];
+    const opsFunc = OPS_FUNCS.find((f) => f.name === name);
+    if (opsFunc) return this.opsCall(e, opsFunc, file);
+    if (OPS_FIELDS.some((f) => f.name === name)) { d.error('E017', file, e.s, e.e - e.s, `\`${name}\` is a value, not a function`, `write \`${name}\` without parentheses`); return { t: 'err' }; }
+    const known = ['flow.tag', 'flow.has', 'count', ...OPS_FUNCS.map((f) => f.name), 'uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32'];
     d.error('E023', file, e.name.offset, name.length, `unknown function \`${name}\``, suggest(name, known) ?? 'functions: flow.tag, flow.has, count, uint8..uint32be, int8..int32be');
     return { t: 'err' };
+  }
+
+  /** `scan.ports(window = 10s)`, `synflood.pending(window = 1s)` (signatures/keywords/ops.ts): one counter per call site. */
+  private opsCall(e: N, f: (typeof OPS_FUNCS)[number], file: string): Res {
+    const d = this.diags;
+    const args = e.args as { name: Tok | null; value: N }[];
+    const example = `${f.name}(window = ${f.by === BY_SYN_PENDING ? '1s' : '10s'})`;
+    let win = -1;
+    for (const a of args) {
+      const k = a.name?.text;
+      if (k === 'window' && a.value.k === 'dur' && win < 0) { win = durationMs(a.value.tok); continue; }
+      const what = k === 'window' ? (win >= 0 ? '`window` given twice' : '`window` takes a duration (10s, 500ms, 2m)') : k ? `unknown argument \`${k}\`` : 'arguments are named';
+      d.error('E017', file, a.value.s, a.value.e - a.value.s, `\`${f.name}\`: ${what}`, `the only argument is \`window = DURATION\`, for example \`${example}\``);
+      return { t: 'err' };
+    }
+    if (win < 0) { d.error('E017', file, e.s, e.e - e.s, `\`${f.name}\` needs \`window = DURATION\``, `for example \`${example} > 50\``); return { t: 'err' }; }
+    if (!(win >= 1 && win <= f.maxWindowMs)) { d.error('E017', file, e.s, e.e - e.s, `\`${f.name}\`: window must be between 1ms and ${f.maxWindowMs / 60000}m`, `for example \`${example}\``); return { t: 'err' }; }
+    const id = this.counterBy.length;
+    this.counterBy.push(f.by); this.counterWin.push(win);
+    this.em.emit(Op.RATE, id, f.by, win); return { t: 'num' };
   }
 
   private inSet(e: N, ctx: RuleCtx): Res {

@@ -6,6 +6,7 @@
 import type { CompiledRuleset } from './ruleset';
 import { Op, OP_SIZE, CMP_OPS, DECISION_NAMES, L4_DPORT, L4_SPORT } from './bytecode';
 import { FIELDS } from './keywords/registry';
+import { RATE_BY_NAMES } from './keywords/ops';
 import { EVENT_NAMES } from '../decoders/events';
 
 const OP_NAMES: Record<number, string> = {};
@@ -75,7 +76,7 @@ export function dumpRuleset(rs: CompiledRuleset): string {
         case Op.IP_INSET: case Op.NUM_INSET: arg = `${field(a[0])} in ${rs.sets[a[1]].name} (${rs.sets[a[1]].kind})`; break;
         case Op.EVENT: arg = EVENT_NAMES[a[0]]; break;
         case Op.FLOW_HAS: case Op.FLOW_TAG: arg = JSON.stringify(rs.tconsts[a[0]]); break;
-        case Op.RATE: arg = `counter ${a[0]} by ${['src', 'dst', 'flow'][a[1]]} window ${a[2]} ms`; break;
+        case Op.RATE: arg = `counter ${a[0]} by ${RATE_BY_NAMES[a[1]] ?? a[1]} window ${a[2]} ms`; break;
         case Op.PROTO: arg = ['ip', 'tcp', 'udp', 'icmp', 'http', 'dns'].filter((_, i) => a[0] & (1 << i)).join('|'); break;
         default: arg = '';
       }

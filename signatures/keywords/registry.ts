@@ -11,6 +11,7 @@ import { ICMP } from './icmp';
 import { FLOW } from './flow';
 import { HTTP } from './http';
 import { DNS } from './dns';
+import { OPS_SPECIAL } from './ops';
 
 export const FAMILIES: { family: string; defs: KeywordDef[] }[] = [
   { family: 'payload', defs: PAYLOAD },
@@ -33,6 +34,7 @@ export const SPECIAL_KEYWORDS: { name: string; doc: string }[] = [
   { name: 'flow.tag("x")', doc: 'sets tag x on the flow (always true; evaluated when reached)' },
   { name: 'flow.has("x")', doc: 'the flow carries tag x' },
   { name: 'count(by = src|dst|flow, window = 60s)', doc: 'counts evaluations per key within the window (threshold/rate), integer' },
+  ...OPS_SPECIAL,
   { name: 'filesize', doc: 'length of the payload buffer (the whole file for `quell scan`)' },
   { name: 'uint8/16/32[be](off), int8/16/32[be](off)', doc: 'integer read from the payload at off; undefined when out of bounds' },
   { name: '<buffer>.len', doc: 'length of a buffer or byte field, integer' },

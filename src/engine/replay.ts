@@ -52,12 +52,15 @@ export interface ReplayOptions {
   onEngine?: (e: QuellEngine) => void;
   /** Detection (quell replay --rules): the compiled ruleset (structured-cloned to each worker)
    *  and the verdict mode ('ids' reports, 'simulate' = --simulate-ips). See docs/detection.md. */
-  detect?: { ruleset: CompiledRuleset; mode: DetectMode } | null;
+  detect?: { ruleset: CompiledRuleset; mode: DetectMode; timeZone?: string } | null;
 }
 
 /** An engine for replay, with the detector when rules are given (also used by worker.ts). */
-export function replayEngine(eopts: EngineOptions, detect: { ruleset: CompiledRuleset; mode: DetectMode } | null | undefined): QuellEngine {
+export function replayEngine(eopts: EngineOptions, detect: { ruleset: CompiledRuleset; mode: DetectMode; timeZone?: string } | null | undefined): QuellEngine {
   if (!detect) return new QuellEngine(eopts);
+  // time.hour/weekday/minute zone (quell replay --time-zone; src/ops/time.ts): the detector's own
+  // WorkerOps takes this thread's default zone
+  if (detect.timeZone) (require('../ops/time') as typeof import('../ops/time')).setDefaultTimeZone(detect.timeZone);
   // loaded only with rules: the signature runtime costs ~75 ms of start-up that `quell flows` and
   // rule-less replays do not need
   // eslint-disable-next-line @typescript-eslint/no-var-requires

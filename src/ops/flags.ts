@@ -13,7 +13,7 @@ import { TimeOfDay } from './time';
 
 export const OPS_FLAGS: Required<Pick<FlagSpec, 'values' | 'bools' | 'multi'>> = {
   values: ['--ban-state', '--control-socket', '--control-tcp', '--control-token-file', '--metrics-port', '--metrics-host', '--sqlite',
-    '--eve-socket', '--proto-socket', '--pcap-drops', '--gate', '--time-zone', '--set-aggregate', '--action-concurrency', '--action-timeout'],
+    '--eve-socket', '--proto-socket', '--pcap-drops', '--gate', '--time-zone', '--timezone', '--set-aggregate', '--action-concurrency', '--action-timeout'],
   bools: ['--no-control'],
   multi: ['--set', '--allow'],
 };
@@ -32,7 +32,7 @@ export const OPS_USAGE = `operations (docs/operations.md, docs/api.md):
   --eve-socket PATH       EVE JSON lines to every consumer of a unix stream socket
   --proto-socket PATH     protobuf event stream (src/outputs/quell-events.proto, length-delimited)
   --pcap-drops FILE       pcap of dropped packets (FILE.N for worker N > 0)
-  --time-zone ZONE        IANA zone of time.hour / time.weekday (default UTC)
+  --time-zone ZONE        IANA zone of time.hour / time.weekday / time.minute (default UTC; alias --timezone)
   --action-concurrency N  exec/webhook actions running at once (default 4)
   --action-timeout S      seconds before an action is killed/aborted (default 10)`;
 
@@ -78,7 +78,7 @@ export function opsOptionsFromArgs(p: ParsedArgs): OpsMainOptions {
     try { token = fs.readFileSync(tf, 'utf8').trim(); } catch (e) { throw new UsageError(`cannot read --control-token-file ${tf}: ${(e as NodeJS.ErrnoException).code}`); }
   }
   if (controlTcp && !token) throw new UsageError('--control-tcp needs --control-token-file (the TCP listener never runs without a token)');
-  const tz = flagStr(p, '--time-zone') ?? 'UTC';
+  const tz = flagStr(p, '--time-zone') ?? flagStr(p, '--timezone') ?? 'UTC';
   try { new TimeOfDay(tz); } catch (e) { throw new UsageError((e as Error).message); }
   const noControl = flagBool(p, '--no-control');
   if (noControl && (flagStr(p, '--control-socket') || controlTcp)) throw new UsageError('--no-control excludes --control-socket/--control-tcp');

@@ -20,9 +20,10 @@ import { PacketView } from '../../decoders/packet';
 import { V_ACCEPT, V_DROP, V_REJECT, V_KIND_MASK } from '../io/batch';
 import { SetGate, SetsSnapshot, SetRegistry, GATE_ALLOW, GATE_BLOCK, GATE_NONE } from './sets';
 import { BanTable } from './bans';
-import { RateCounter, ScanDetector, SynFloodDetector, BY_SRC, BY_DST, RATE_MAX_KEYS } from './rate';
+import { RateCounter, ScanDetector, SynFloodDetector, BY_SRC, BY_DST, RATE_MAX_KEYS, SCAN_MAX_SOURCES } from './rate';
+import { BY_SCAN_PORTS, BY_SYN_PENDING, BY_TIME_HOUR, BY_TIME_WEEKDAY, BY_TIME_MINUTE } from '../../signatures/keywords/ops';
 import { ActionRunner, ActionSpec as RunAction } from './actions';
-import { TimeOfDay } from './time';
+import { TimeOfDay, defaultTimeZone } from './time';
 import { parsePrefix } from './addr';
 
 /** Which address the gate checks. 'src': inbound queues; 'dst': outbound queues; 'pair': either end. */
@@ -35,6 +36,8 @@ export interface WorkerOpsOptions {
   mode?: GateMode;
   timeZone?: string;
   rateMaxKeys?: number;
+  /** sources (destinations) per scan.ports (synflood.pending) call site; default SCAN_MAX_SOURCES */
+  scanMaxSources?: number;
 }
 
 /** Engine shape the hook needs (QuellEngine satisfies it). */
@@ -52,14 +55,16 @@ export class WorkerOps {
   readonly time: TimeOfDay;
   private rates: RateCounter[] = [];
   private readonly rateMaxKeys: number;
+  private readonly scanMaxSources: number;
   readonly counters: WorkerOpsCounters = { gated: 0, blocked: 0, allowed: 0, allowOverrides: 0, localBans: 0, localBlocked: 0 };
 
   constructor(snap: SetsSnapshot | null, o: WorkerOpsOptions = {}) {
     this.gate = snap ? SetGate.fromSnapshot(snap) : new SetGate();
     this.local = new BanTable({ initialCap: 1024, maxEntries: LOCAL_BANS_MAX });
     this.mode = o.mode ?? 'src';
-    this.time = new TimeOfDay(o.timeZone ?? 'UTC');
+    this.time = new TimeOfDay(o.timeZone ?? defaultTimeZone());
     this.rateMaxKeys = o.rateMaxKeys ?? RATE_MAX_KEYS;
+    this.scanMaxSources = o.scanMaxSources ?? SCAN_MAX_SOURCES;
   }
 
   /** New sets snapshot from the main thread (file reload). Call between batches. */
@@ -71,7 +76,11 @@ export class WorkerOps {
 
   /** The ruleset's rate counters (CompiledRuleset.counterBy / counterWindowMs). Call on ruleset swap. */
   setCounters(windowMs: ArrayLike<number>): void {
-    this.rates = Array.from({ length: windowMs.length }, (_, i) => new RateCounter(windowMs[i], this.rateMaxKeys));
+    // created on first use (rate()): a counter id may be a scan/synflood/time call site
+    // (signatures/keywords/ops.ts) that needs no RateCounter (~2 MB each at RATE_MAX_KEYS)
+    this.rates = new Array(windowMs.length);
+    this.scanAt = new Array(windowMs.length);
+    this.floodAt = new Array(windowMs.length);
   }
 
   /** Packet time in ms (the clock bans and windows use). */
@@ -138,6 +147,28 @@ export class WorkerOps {
    * the sliding-window estimate. by: 0 src, 1 dst, 2 flow (signatures/runtime.ts FieldSource.rate).
    */
   rate(counter: number, by: number, windowMs: number, pkt: PacketView, flowKey: number, now: number): number {
+    if (by >= BY_SCAN_PORTS) {
+      // operations keywords (signatures/keywords/ops.ts), one detector per call site
+      switch (by) {
+        case BY_TIME_HOUR: return this.time.hour(now);
+        case BY_TIME_WEEKDAY: return this.time.weekday(now);
+        case BY_TIME_MINUTE: return this.time.minute(now);
+        case BY_SCAN_PORTS: {
+          if (counter < 0 || counter > 4096) return NaN;
+          if (pkt.ipProto !== 6 && pkt.ipProto !== 17 && pkt.ipProto !== 132) return NaN;
+          let sd = this.scanAt[counter];
+          if (!sd) sd = this.scanAt[counter] = new ScanDetector(windowMs, this.scanMaxSources);
+          return this.scanPortsWith(sd, pkt, now);
+        }
+        case BY_SYN_PENDING: {
+          if (counter < 0 || counter > 4096) return NaN;
+          let fd = this.floodAt[counter];
+          if (!fd) fd = this.floodAt[counter] = new SynFloodDetector(windowMs, this.scanMaxSources);
+          return this.synPendingWith(fd, pkt, now);
+        }
+        default: return NaN;
+      }
+    }
     let rc = this.rates[counter];
     if (!rc) {
       // ruleset not announced through setCounters(): create on first use (bounded by the ruleset)
@@ -152,6 +183,9 @@ export class WorkerOps {
 
   private scans = new Map<number, ScanDetector>();
   private floods = new Map<number, SynFloodDetector>();
+  /** per counter id (call site) of `scan.ports(...)` / `synflood.pending(...)` */
+  private scanAt: (ScanDetector | undefined)[] = [];
+  private floodAt: (SynFloodDetector | undefined)[] = [];
 
   /**
    * Distinct destination ports from this packet's source in the window (a `scan.ports(window)`
@@ -161,6 +195,11 @@ export class WorkerOps {
     if (pkt.dport === 0 && pkt.sport === 0) return NaN;
     let d = this.scans.get(windowMs);
     if (!d) { d = new ScanDetector(windowMs); this.scans.set(windowMs, d); }
+    return this.scanPortsWith(d, pkt, now);
+  }
+
+  private scanPortsWith(d: ScanDetector, pkt: PacketView, now: number): number {
+    if (pkt.dport === 0 && pkt.sport === 0) return NaN;
     if (pkt.ipVer === 4) return d.observe4(pkt.src4, pkt.dport, now);
     if (pkt.ipVer === 6) return d.observe6(pkt.buf, pkt.srcOff, pkt.dport, now);
     return NaN;
@@ -174,6 +213,11 @@ export class WorkerOps {
     if (pkt.ipProto !== 6 || pkt.ipVer !== 4) return NaN;
     let d = this.floods.get(windowMs);
     if (!d) { d = new SynFloodDetector(windowMs); this.floods.set(windowMs, d); }
+    return this.synPendingWith(d, pkt, now);
+  }
+
+  private synPendingWith(d: SynFloodDetector, pkt: PacketView, now: number): number {
+    if (pkt.ipProto !== 6 || pkt.ipVer !== 4) return NaN;
     const f = pkt.tcpFlags & 0x12; // SYN|ACK bits
     if (f === 0x02) return d.syn4(pkt.dst4, now);
     if (f === 0x10 && pkt.payloadLen === 0) d.established4(pkt.dst4, now);
@@ -183,6 +227,7 @@ export class WorkerOps {
   /** time.hour / time.weekday for the packet's time in the configured zone (cached per second). */
   hour(now: number): number { return this.time.hour(now); }
   weekday(now: number): number { return this.time.weekday(now); }
+  minute(now: number): number { return this.time.minute(now); }
 
   /** `block src|dst for N s`: ban locally at once (never the allowlisted; the gate checks allow first). */
   ban(target: 'src' | 'dst', seconds: number, pkt: PacketView, now: number): void {
@@ -197,8 +242,11 @@ export class WorkerOps {
   stats(): Record<string, unknown> {
     let evictions = 0;
     for (const r of this.rates) if (r) evictions += r.evictions;
+    let scanEvictions = 0;
+    for (const x of this.scanAt) if (x) scanEvictions += x.evictions;
+    for (const x of this.floodAt) if (x) scanEvictions += x.evictions;
     // blocked/allowed from the gate itself (also counts direct gate4/gate6 callers), + local bans
-    return { ...this.counters, blocked: this.gate.blocked + this.counters.localBlocked, allowed: this.gate.allowed, rateEvictions: evictions, localBanEntries: this.local.size };
+    return { ...this.counters, blocked: this.gate.blocked + this.counters.localBlocked, allowed: this.gate.allowed, rateEvictions: evictions, scanEvictions, timeComputes: this.time.computes, localBanEntries: this.local.size };
   }
 }
 

@@ -47,3 +47,12 @@ export class TimeOfDay {
   /** Minute 0..59 in the zone. */
   minute(ms: number): number { this.update(ms); return this.min; }
 }
+
+/**
+ * Zone of WorkerOps created without an explicit `timeZone` in this thread (quell replay
+ * --time-zone: the detector builds its own WorkerOps; replay workers call this from their
+ * workerData before building their engine). Validated here: unknown zones throw OpsConfigError.
+ */
+let defaultZone = 'UTC';
+export function setDefaultTimeZone(zone: string): void { new TimeOfDay(zone); defaultZone = zone; }
+export function defaultTimeZone(): string { return defaultZone; }

@@ -9,6 +9,7 @@ import { UsageError } from '../../errors';
 import { ENGINE_FLAGS, ENGINE_USAGE, parseEngineFlags, progressPrinter } from './engine-flags';
 import { runReplay } from '../../engine/replay';
 import { EveWriter, formatEve } from '../../outputs/eve';
+import { TimeOfDay } from '../../ops/time';
 // the signature runtime (engine/detect) is loaded only when --rules is given: ~75 ms of start-up
 type DetectModule = typeof import('../../engine/detect');
 // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -28,10 +29,12 @@ options:
   --rules FILE        signatures (docs/language.md): EVE alert events, verdicts reported, per-rule
                       hits in stats; errors in FILE: diagnostics on stderr, exit 1, nothing replayed
   --simulate-ips      apply verdicts as inline mode would: drop events, a dropped flow stays dropped
+  --time-zone ZONE    IANA zone of time.hour / time.weekday / time.minute, evaluated on each
+                      packet's capture time (default UTC; --timezone is the same flag)
 ${ENGINE_USAGE}
 `,
   async run(argv: string[]): Promise<number> {
-    const p = parseArgs(argv, { values: [...ENGINE_FLAGS.values!, '--eve', '--rules'], bools: [...(ENGINE_FLAGS.bools ?? []), '--simulate-ips'] });
+    const p = parseArgs(argv, { values: [...ENGINE_FLAGS.values!, '--eve', '--rules', '--time-zone', '--timezone'], bools: [...(ENGINE_FLAGS.bools ?? []), '--simulate-ips'] });
     if (p.positional.length !== 1) throw new UsageError('expected exactly one capture FILE');
     const file = p.positional[0];
     const eve = flagStr(p, '--eve');
@@ -41,6 +44,11 @@ ${ENGINE_USAGE}
     const rulesFile = flagStr(p, '--rules');
     const simulate = flagBool(p, '--simulate-ips');
     if (simulate && rulesFile === undefined) throw new UsageError('--simulate-ips needs --rules FILE');
+    // zone of time.hour / time.weekday / time.minute (capture time); UTC unless given, so a replay
+    // gives the same output on every machine (docs/operations.md)
+    const timeZone = flagStr(p, '--time-zone') ?? flagStr(p, '--timezone') ?? 'UTC';
+    if (flagStr(p, '--time-zone') !== undefined && flagStr(p, '--timezone') !== undefined) throw new UsageError('give --time-zone or --timezone, not both');
+    try { new TimeOfDay(timeZone); } catch (e) { throw new UsageError((e as Error).message); }
     let ruleset: CompiledRuleset | null = null;
     if (rulesFile !== undefined) {
       let text: string;
@@ -64,7 +72,7 @@ ${ENGINE_USAGE}
       workers, format: 'eve', engine, batchSize: batch,
       write: (lines) => out.write(lines),
       progress: progressPrinter(quiet, size),
-      detect: ruleset ? { ruleset, mode: simulate ? 'simulate' : 'ids' } : null,
+      detect: ruleset ? { ruleset, mode: simulate ? 'simulate' : 'ids', timeZone } : null,
     });
     const stats: Record<string, unknown> = { uptime: Math.round((res.lastUs - res.firstUs) / 1e6), ...res.stats };
     if (ruleset) {
