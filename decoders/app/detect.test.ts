@@ -45,6 +45,12 @@ test('DNS over UDP on any port; mDNS/LLMNR/NetBIOS ports excluded; random bytes 
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length, 40000, 5355), APP_NONE, 'LLMNR');
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length, 5353, 53), APP_DNS, 'client port 5353 to a resolver');
   assert.equal(detectApp(17, true, dnsQuery, 0, dnsQuery.length - 3, 40000, 53), APP_NONE, 'truncated');
+  // rcode bits in a query (flags 0x0123, suricata-verify dns-rcode): resolvers ignore them, so must we
+  const rc = Buffer.from(dnsQuery); rc[2] = 0x01; rc[3] = 0x23;
+  assert.equal(detectApp(17, true, rc, 0, rc.length, 40000, 53), APP_DNS, 'query with rcode 3');
+  assert.equal(detectApp(17, true, rc, 0, rc.length, 40000, 9999), APP_DNS, 'query with rcode 3, any port');
+  const rcTrail = Buffer.concat([rc, Buffer.from([0])]);
+  assert.equal(detectApp(17, true, rcTrail, 0, rcTrail.length, 40000, 53), APP_NONE, 'query with trailing bytes');
   // deterministic pseudo-random datagrams: none may look like DNS
   let x = 12345, hits = 0;
   const buf = new Uint8Array(200);

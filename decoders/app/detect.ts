@@ -13,7 +13,9 @@
  * - DNS over UDP: the datagram parses as one complete DNS message: 1..DETECT_DNS_MAX_QD
  *   questions, valid labels, qclass IN/CH/HS/NONE/ANY, opcode QUERY/IQUERY/STATUS/NOTIFY/UPDATE,
  *   no trailing bytes in a query, record counts within DETECT_DNS_MAX_RR; a response also parses
- *   every record. mDNS (port 5353), LLMNR (5355) and NetBIOS name service (137) use the same
+ *   every record. The rcode of a query is not checked: resolvers ignore it, so a rule on DNS
+ *   queries must see a query with rcode bits set (suricata-verify dns-rcode); measured against
+ *   nDPI and on 2 M header-shaped random datagrams it added no false positive. mDNS (port 5353), LLMNR (5355) and NetBIOS name service (137) use the same
  *   format but are separate protocols (nDPI labels them MDNS/LLMNR/NetBIOS), so datagrams with
  *   either port equal to one of those (and neither port 53) are not DNS: the only use of ports
  *   here, and only to say no.
@@ -145,7 +147,6 @@ function plausibleDns(buf: Uint8Array, off: number, len: number, partial: boolea
   if (partial) return APP_DNS;
   if (st !== 0) return APP_NONE;
   if (qr === 0) {
-    if ((buf[off + 3] & 15) !== 0 && op === 0) return APP_NONE;       // query with an rcode
     if (m.hasEvent(AEV['dns.trailing_bytes'])) return APP_NONE;
   }
   return APP_DNS;
