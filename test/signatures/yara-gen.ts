@@ -58,6 +58,13 @@ function boolExpr(names: string[], depth: number): fc.Arbitrary<string> {
       .map(([a, b, op, d, k]) => `(#${bare(a)} ${op} ${op === '\\' || op === '%' ? d : '#' + bare(b)}) > ${k}`),
     fc.tuple(s, small).map(([n, k]) => `(-@${bare(n)}[1] + ${k}) \\ 2 < 3`),
     fc.constantFrom('true', 'false'),
+    fc.tuple(s, fc.constantFrom('uint8', 'int8', 'uint16be')).map(([n, f]) => `${f}(@${bare(n)}[1] + 1) == 0x62`),
+    fc.tuple(s, fc.integer({ min: 1, max: 12 })).map(([n, k]) => `${n} in (filesize - ${k}..filesize)`),
+    fc.tuple(fc.constantFrom('all', 'any', '2'), small).map(([q, k]) => `${q} of them in (0..${k + 8})`),
+    // `N of (...) at X` is YARA 4.3+ (4.2.3 rejects it): not generated
+    fc.tuple(s, fc.constantFrom('==', '<', '>')).map(([n, op]) => `-1 ${op} -#${bare(n)}`),
+    fc.tuple(fc.constantFrom('any', 'all'), small).map(([q, k]) => `for ${q} of them : ( $ in (0..${k}) or ! == 2 )`),
+    fc.tuple(s, small).map(([n, k]) => `for any i in (1..#${bare(n)}) : ( !${bare(n)}[i] + @${bare(n)}[i] == ${k} )`),
     fc.tuple(s, fc.integer({ min: 1, max: 3 })).map(([n, i]) => `defined @${bare(n)}[${i}]`),
     fc.tuple(fc.constantFrom('uint8', 'uint16be'), fc.integer({ min: 0, max: 50 })).map(([f, o]) => `not defined ${f}(${o})`),
     fc.tuple(s, fc.integer({ min: 1, max: 3 })).map(([n, i]) => `defined (!${bare(n)}[${i}] \\ (#${bare(n)} - 1))`),
