@@ -27,6 +27,8 @@ export class DecodeContext {
   constructor(checksums: number = CSUM_ALL, reasm: Reassembler | null = null) {
     this.checksums = checksums;
     this.reasm = reasm;
+    // fractional seconds: start as a double so the first store does not change the hidden class
+    this.nowSec = 0.5; this.nowSec = 0;
   }
 }
 

@@ -57,6 +57,10 @@ export const HTTP_MAX_HEADER_BYTES = 65536;
 export const HTTP_MAX_REQUEST_BODY = 102400;
 export const HTTP_MAX_RESPONSE_BODY = 102400;
 export const HTTP_MAX_OPEN_TX = 32;
+/** HttpParser.reset() (parser reuse across flows) keeps at most this many tx objects... */
+export const HTTP_RESET_KEEP_TX = 2;
+/** ...and drops their start-line/header and body buffers larger than this (regrown on demand). */
+export const HTTP_RESET_KEEP_BYTES = 8192;
 /** Events kept per transaction (each distinct event once). */
 export const HTTP_TX_MAX_EVENTS = 16;
 /** Empty lines tolerated before one chunk-size line (browser leniency); more is chunk_invalid. */
@@ -358,12 +362,43 @@ export class HttpParser {
   private readonly open: HttpTx[] = [];
   private readonly pool: HttpTx[] = [];
   private readonly retired: HttpTx[] = [];
-  private readonly discard = new HttpTx();   // parses requests beyond maxOpenTx (never reported)
+  /** Parses requests beyond maxOpenTx (never reported). Created when first needed: most flows
+   *  never reach the limit, and an HttpTx is 11 typed arrays (the largest per-flow allocation). */
+  private discard: HttpTx | null = null;
   private txSeq = 0;
   private curTs = 0;
 
   constructor(limits?: Partial<HttpLimits>) {
     this.limits = { ...DEFAULT_HTTP_LIMITS, ...(limits ?? {}) };
+  }
+
+  /**
+   * Make this parser as new for another flow (same limits and onTx), keeping its transaction
+   * objects and their buffers for reuse: a caller that pools parsers across flows allocates
+   * nothing per flow in the steady state. Call it only after the previous flow's last callback
+   * (finish()) and once nothing holds that flow's tx views any more; userData is left to the caller.
+   */
+  reset(): void {
+    this.recycle();
+    for (let k = 0; k < this.open.length; k++) this.pool.push(this.open[k]);
+    this.open.length = 0;
+    // bounded: what a pooled parser keeps (HTTP_RESET_KEEP_TX objects, buffers up to
+    // HTTP_RESET_KEEP_BYTES; larger ones are dropped and regrown when needed)
+    if (this.pool.length > HTTP_RESET_KEEP_TX) this.pool.length = HTTP_RESET_KEEP_TX;
+    for (let k = 0; k < this.pool.length; k++) {
+      const t = this.pool[k];
+      for (let j = 0; j < 2; j++) {
+        const m = j === 0 ? t.req : t.res;
+        if (m.buf.length > HTTP_RESET_KEEP_BYTES) { m.buf = new Uint8Array(256); m.used = 0; }
+        if (m.body.length > HTTP_RESET_KEEP_BYTES) { m.body = EMPTY; m.bodyLen = 0; }
+      }
+    }
+    this.d[0].reset(); this.d[1].reset();
+    this.d[0].chEmpty = 0; this.d[1].chEmpty = 0;
+    this.eventCounts.fill(0);
+    this.txStarted = 0; this.txDone = 0;
+    this.tunnelBytes[0] = 0; this.tunnelBytes[1] = 0;
+    this.txSeq = 0; this.curTs = 0; this.lineComplete = false;
   }
 
   /** Open (not yet TX_DONE) transactions, oldest first. Read-only view for inspection/tests. */
@@ -570,8 +605,9 @@ export class HttpParser {
         while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a || buf[i] === 0x20 || buf[i] === 0x09)) i++;
         if (i >= end) return end;
         if (this.open.length >= this.limits.maxOpenTx) {
-          this.discard.reset();
-          d.tx = this.discard;
+          const dt = this.discard ?? (this.discard = new HttpTx());
+          dt.reset();
+          d.tx = dt;
           this.count(null, AEV['http.too_many_tx']);
           if (this.open.length) this.open[this.open.length - 1].addEvent(AEV['http.too_many_tx']);
         } else {

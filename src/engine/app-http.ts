@@ -18,6 +18,12 @@ export class HttpGlue {
     this.parser.userData = slot;
     this.parser.onTx = app.httpCallback;
   }
+  /** Reuse this glue (and its parser's transaction objects) for the flow in `slot` (AppLayer's pool). */
+  reuse(slot: number): void {
+    this.parser.reset();
+    this.parser.userData = slot;
+    this.txCount = 0;
+  }
   feed(dir: number, buf: Uint8Array, off: number, len: number, tsUs: number): void {
     this.parser.feed(dir as 0 | 1, buf, off, len, tsUs * 1000);
   }
