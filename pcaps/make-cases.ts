@@ -9,7 +9,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Trace, TcpSession, udpExchange, tcpFrame } from '../src/io/craft';
+import { Trace, TcpSession, udpExchange, tcpFrame, udpFrame } from '../src/io/craft';
 import { dnsMessage, dnsQuery } from '../src/io/craft-dns';
 
 /** 2024-03-04T05:06:07Z */
@@ -61,6 +61,60 @@ function synScan(n: number, gapNs: number): Trace {
   return t;
 }
 
+/** A busy client: `n` complete connections from one source to ONE port (many SYNs, one port). */
+function busyClient(n: number, gapNs: number): Trace {
+  const t = new Trace({ start: START, stepNs: 100_000 });
+  for (let i = 0; i < n; i++) {
+    new TcpSession(t, { client: CLIENT, server: WEB, cport: 30000 + i, sport: 443 }).handshake().close('rst');
+    t.advance(gapNs);
+  }
+  return t;
+}
+
+/** `n` UDP datagrams from one source to n distinct ports of one host, `gapNs` apart. */
+function udpScan(n: number, gapNs: number): Trace {
+  const t = new Trace({ start: START, stepNs: gapNs });
+  for (let i = 0; i < n; i++) t.add(udpFrame(ATTACKER, WEB, '', { sport: 61001, dport: 1 + ((i * 53) % 20000) }));
+  return t;
+}
+
+/** i-th address of 198.18.0.0/15 (RFC 2544 benchmarking range) for spoofed flood sources. */
+const bench = (i: number) => `198.18.${(i >> 8) & 0xff}.${(i & 0xff) || 1}`;
+
+/** `n` SYNs from n different (spoofed) sources to port 80 of one host, never completed. */
+function synFlood(n: number, gapNs: number): Trace {
+  const t = new Trace({ start: START, stepNs: gapNs });
+  for (let i = 0; i < n; i++) t.add(tcpFrame(bench(i), WEB, '', { sport: 1024 + (i % 60000), dport: 80, seq: 0x7000 + i, ack: 0, flags: 'S', win: 512 }));
+  return t;
+}
+
+/** `n` clients completing their handshakes to port 80 of one host (SYN, SYN-ACK, ACK), `gapNs` apart. */
+function synBurstCompleted(n: number, gapNs: number): Trace {
+  const t = new Trace({ start: START, stepNs: 50_000 });
+  for (let i = 0; i < n; i++) {
+    new TcpSession(t, { client: bench(i), server: WEB, cport: 1024 + (i % 60000), sport: 80 }).handshake();
+    t.advance(gapNs);
+  }
+  return t;
+}
+
+/**
+ * SSH SYNs at chosen instants (for the office-hours example, signatures/rules/office-hours.rules),
+ * source port = probe number: 50001 Mon 2024-03-04 07:30Z, 50002 Fri 2024-03-29 17:30Z (Paris:
+ * CET, 18:30), 50003 Mon 2024-04-01 17:30Z (Paris: CEST since 03-31, 19:30), 50004 Sat
+ * 2024-03-30 12:00Z. Office hours Mon-Fri 08:00-18:59: in UTC 50001 and 50004 are outside; in
+ * Europe/Paris 50003 (DST) and 50004.
+ */
+function sshTimes(): Trace {
+  const at = [Date.UTC(2024, 2, 4, 7, 30), Date.UTC(2024, 2, 29, 17, 30), Date.UTC(2024, 3, 1, 17, 30), Date.UTC(2024, 2, 30, 12, 0)];
+  const t = new Trace({ start: at[0] / 1000 });
+  at.forEach((ms, i) => {
+    if (i > 0) t.advance((ms - at[i - 1]) * 1e6 - 1_000_000);
+    t.add(tcpFrame(CLIENT, WEB, '', { sport: 50001 + i, dport: 22, seq: 0x9000 + i, ack: 0, flags: 'S', win: 64240, mss: 1460 }));
+  });
+  return t;
+}
+
 const label60 = 'q3b7k2m9x4v8n1c6z5l0p7r2t9w4y8h3j6d1f5g0s2a7e4u9i3o8'.slice(0, 52) + 'abcdefgh';
 
 export const CASES: Record<string, () => Trace> = {
@@ -80,7 +134,12 @@ export const CASES: Record<string, () => Trace> = {
   ]),
   'dns-tunnel-benign': () => dns(['www.example.com', 'mail.example.org', 'a-rather-long-but-normal-hostname.cdn.example.net']),
   'portscan': () => synScan(150, 20_000_000),
-  'portscan-benign': () => synScan(40, 20_000_000),
+  'portscan-benign': () => busyClient(300, 10_000_000),
+  'udpscan': () => udpScan(120, 20_000_000),
+  'udpscan-benign': () => dns(Array.from({ length: 120 }, (_, i) => `host${i}.example.com`)),
+  'synflood': () => synFlood(1500, 400_000),
+  'synflood-benign': () => synBurstCompleted(1200, 300_000),
+  'ssh-times': () => sshTimes(),
 };
 
 export function writeCases(outDir: string): string[] {
