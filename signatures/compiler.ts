@@ -833,13 +833,14 @@ export class Compiler {
 
   private readonly lookups = new Map<number, Map<string, number[]>>();
 
-  /** an or-chain of `FIELD == "const"` over one non-keyed byte field, or null */
+  /** an or-chain of `FIELD == "const"` and `FIELD endswith ".suffix"` over one non-keyed byte
+   *  field, or null. Suffix keys are stored with a leading "\u0001" (separate key space). */
   private lookupShape(e: N): { field: number; values: string[] } | null {
     const leaves: N[] = [];
     const walk = (x: N): boolean => {
       if (x.k === 'paren') return walk(x.a);
       if (x.k === 'bin' && x.op === 'or') return walk(x.a) && walk(x.b);
-      if (x.k === 'bin' && x.op === '==' && x.a.k === 'ident' && x.b.k === 'str') { leaves.push(x); return true; }
+      if (x.k === 'bin' && (x.op === '==' || x.op === 'endswith') && x.a.k === 'ident' && x.b.k === 'str') { leaves.push(x); return true; }
       return false;
     };
     if (!walk(e) || leaves.length === 0) return null;
@@ -847,7 +848,16 @@ export class Compiler {
     const fid = FIELD_ID.get(name);
     if (fid === undefined || FIELDS[fid].keyed || (FIELDS[fid].type !== 'buffer' && FIELDS[fid].type !== 'bytes')) return null;
     if (leaves.some((l) => l.a.name.text !== name)) return null;
-    return { field: fid, values: leaves.map((l) => LATIN1(unescapeText(l.b.tok, '', null))) };
+    const values: string[] = [];
+    for (const l of leaves) {
+      const v = LATIN1(unescapeText(l.b.tok, '', null));
+      if (l.op === 'endswith') {
+        // only label suffixes (".evil.com") can be found by the runtime's walk over the dots
+        if (!v.startsWith('.') || v.length < 2) return null;
+        values.push('\u0001' + v);
+      } else values.push(v);
+    }
+    return { field: fid, values };
   }
 
   // ---------------------------------------------------------------- conditions

@@ -113,6 +113,7 @@ export class Matcher {
   private nEval = 0;
   private readonly ruleStringStart: Int32Array;
   private readonly lookupMaps: Map<string, Int32Array>[];
+  private readonly lookupHasSuffix: boolean[];
   private readonly v6Ranges: (Uint32Array | null)[];
   private readonly results: Float64Array;
   private readonly stack = new Float64Array(STACK_SIZE);
@@ -150,6 +151,7 @@ export class Matcher {
       st.v6.forEach((hex, k) => { for (let w = 0; w < 4; w++) out[k * 4 + w] = parseInt(hex.slice(w * 8, w * 8 + 8), 16) >>> 0; });
       return out;
     });
+    this.lookupHasSuffix = rs.lookups.map((l) => l.keys.some((k) => k.startsWith('\u0001')));
     this.lookupMaps = rs.lookups.map((l) => {
       const m = new Map<string, Int32Array>();
       l.keys.forEach((k, i) => m.set(k, l.rules.subarray(l.start[i], l.start[i + 1])));
@@ -339,8 +341,10 @@ export class Matcher {
       const { buf, off, len } = this.slice;
       let key = '';
       for (let i = off; i < off + len; i++) key += String.fromCharCode(buf[i]);
-      const rl = this.lookupMaps[li].get(key);
-      if (rl) for (let i = 0; i < rl.length; i++) { const r = rl[i]; if (this.ruleHit[r] === 0) { this.ruleHit[r] = 1; this.hitList[this.nHit++] = r; } }
+      const map = this.lookupMaps[li];
+      this.markRules(map.get(key));
+      // label suffixes (`FIELD endswith ".evil.com"`): one lookup per dot of the value
+      if (this.lookupHasSuffix[li]) for (let p = key.indexOf('.'); p >= 0; p = key.indexOf('.', p + 1)) this.markRules(map.get('\u0001' + key.slice(p)));
     }
     const rules = rs.rules;
     const res = this.results;
@@ -396,6 +400,10 @@ export class Matcher {
         }
       }
     } else this.scanFull(si, buf, off, end);
+  }
+
+  private markRules(rl: Int32Array | undefined): void {
+    if (rl) for (let i = 0; i < rl.length; i++) { const r = rl[i]; if (this.ruleHit[r] === 0) { this.ruleHit[r] = 1; this.hitList[this.nHit++] = r; } }
   }
 
   private condHit = false;

@@ -174,17 +174,32 @@ test('rules comparing a field to constants are indexed (hash lookup), not evalua
   const res = compileSource(src, 'ioc.rules');
   assert.equal(res.diags.errorCount, 0);
   assert.equal(res.ruleset!.lookups.length, 1);
-  assert.equal(res.ruleset!.lookups[0].keys.length, 6000);
+  assert.equal(res.ruleset!.lookups[0].keys.length, 6001); // 6000 names + the ".test" suffix of `other`
   const m = new Matcher(res.ruleset!);
   const before = m.stats.rulesEvaluated;
   let r = run(m, { protos: ['dns'], bytes: { 'dns.query': 'alt1234.example' } });
   assert.deepEqual(r.names, ['d1234']);
   assert.equal(r.decision, Decision.DROP);
-  assert.equal(m.stats.rulesEvaluated - before, 2, 'only the indexed rule and the non-indexed one ran');
+  assert.equal(m.stats.rulesEvaluated - before, 1, 'only the rule whose constant matched ran');
   r = run(m, { protos: ['dns'], bytes: { 'dns.query': 'x.test' } });
   assert.deepEqual(r.names, ['other']);
   r = run(m, { protos: ['tcp'], bytes: { 'dns.query': 'd5.example' } });
   assert.deepEqual(r.names, [], 'scope still applies to indexed rules');
+});
+
+test('dotprefix idiom (== name or endswith ".name") is indexed by label suffix', () => {
+  let src = '';
+  for (let i = 0; i < 2000; i++) src += `rule s${i} { condition: dns.query == "evil${i}.test" or dns.query endswith ".evil${i}.test" }\n`;
+  const res = compileSource(src, 'sfx.rules');
+  assert.equal(res.diags.errorCount, 0);
+  assert.ok(res.ruleset!.rules.every((r) => r.lookupField >= 0));
+  const m = new Matcher(res.ruleset!);
+  const cases: [string, string[]][] = [['evil7.test', ['s7']], ['a.b.evil7.test', ['s7']], ['notevil7.test', []], ['evil7.test.org', []], ['x.evil1999.test', ['s1999']]];
+  for (const [q, want] of cases) {
+    const before = m.stats.rulesEvaluated;
+    assert.deepEqual(run(m, { bytes: { 'dns.query': q } }).names, want, q);
+    assert.equal(m.stats.rulesEvaluated - before, want.length, `${q}: only candidates run`);
+  }
 });
 
 test('global rules gate the others', () => {
