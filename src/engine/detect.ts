@@ -297,6 +297,8 @@ class DetectFields implements FieldSource {
   /** app pass: 1 http tx, 2 dns message, 0 packet pass */
   appKind = 0;
   tx: HttpTx | null = null;
+  /** per-transaction state of tx (HTTP passes), null otherwise */
+  txs: TxState | null = null;
   /** which request/response parts of tx are exposed */
   txReq = false; txReqBody = false; txRes = false; txResBody = false; txResFirst = false;
   dns: DnsCopy | null = null;
@@ -444,8 +446,14 @@ class DetectFields implements FieldSource {
     // count() advances only in the pass of its rule's class (so one packet counts once)
     const isApp = counter < this.appCounter.length && this.appCounter[counter] === 1;
     if (isApp !== this.passIsApp) return NaN;
+    // an HTTP transaction counts once per counter (at its first inspection), whatever the number
+    // of progress points it is inspected at; later passes see the value it got then
+    const t = this.txs;
+    if (t !== null && counter < t.counted.length && t.counted[counter] === 1) return t.countedVal[counter];
     const key = this.slot >= 0 && this.eng !== null ? this.eng.flows.flowId[this.slot] : -1;
-    return this.ops.rate(counter, by, windowMs, this.pkt, key, this.nowMs);
+    const v = this.ops.rate(counter, by, windowMs, this.pkt, key, this.nowMs);
+    if (t !== null && counter < t.counted.length) { t.counted[counter] = 1; t.countedVal[counter] = v; }
+    return v;
   }
 }
 
@@ -464,6 +472,9 @@ function ipText(buf: Uint8Array, off: number, len: number): string {
   const hex = (a: number, z: number) => w.slice(a, z).map((x) => x.toString(16)).join(':');
   return bs < 0 ? hex(0, 8) : `${hex(0, bs)}::${hex(bs + bl, 8)}`;
 }
+
+/** Per HTTP transaction: rules already reported, count() counters already advanced (and the value). */
+interface TxState { index: number; fired: Uint8Array; counted: Uint8Array; countedVal: Float64Array }
 
 /** Pending alert of the current packet (finalized once the packet's verdict is known). */
 interface PendingAlert { rule: number; ev: EngineEvent }
@@ -485,7 +496,17 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   let slotFlowId = new Float64Array(0);
   let simSticky = new Uint8Array(0);
   // per HTTP tx object: reported rules of its current transaction (tx objects are pooled per parser)
-  let txFired = new WeakMap<HttpTx, { index: number; fired: Uint8Array }>();
+  let txFired = new WeakMap<HttpTx, TxState>();
+  /** The per-transaction state of `tx` (reset when the pooled object carries a new transaction). */
+  const txState = (tx: HttpTx): TxState => {
+    const rs = info.rs;
+    let f = txFired.get(tx);
+    if (f === undefined || f.fired.length !== rs.rules.length || f.counted.length !== rs.nCounters) {
+      f = { index: tx.index, fired: new Uint8Array(rs.rules.length), counted: new Uint8Array(rs.nCounters), countedVal: new Float64Array(rs.nCounters) };
+      txFired.set(tx, f);
+    } else if (f.index !== tx.index) { f.index = tx.index; f.fired.fill(0); f.counted.fill(0); }
+    return f;
+  };
   // fresh app work of the current packet
   let stamp = -1, stampFlow = -1;
   const freshTx: (HttpTx | null)[] = new Array(MAX_FRESH_TX).fill(null);
@@ -618,13 +639,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     const r = m.result;
     if (r.count === 0) return;
     const rs = info.rs;
-    let fired: Uint8Array | null = null;
-    if (tx !== null) {
-      let f = txFired.get(tx);
-      if (f === undefined || f.fired.length !== rs.rules.length) { f = { index: tx.index, fired: new Uint8Array(rs.rules.length) }; txFired.set(tx, f); }
-      else if (f.index !== tx.index) { f.index = tx.index; f.fired.fill(0); }
-      fired = f.fired;
-    }
+    const fired: Uint8Array | null = tx !== null ? txState(tx).fired : null;
     for (let k = 0; k < r.count; k++) {
       const ri = r.matchedRules[k];
       if ((info.appRule[ri] === 1) !== app) continue;
@@ -702,6 +717,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (!fields.txReq && !fields.txRes) continue;
       void HTTP_REQUEST_HEADERS; void HTTP_REQUEST_DONE;
       counters.passes_http++;
+      fields.txs = txState(tx);
       if (info.appNeedsPayload) scanPacketBuffers(pkt); else m.begin();
       scanHttpBuffers(tx);
       m.evaluate(fields);
@@ -719,7 +735,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       collect(pkt, slot, dir, true, null, d);
     }
     nDns = 0;
-    fields.appKind = 0; fields.tx = null; fields.dns = null;
+    fields.appKind = 0; fields.tx = null; fields.dns = null; fields.txs = null;
   };
 
   const scanHttpBuffers = (tx: HttpTx) => {

@@ -422,3 +422,17 @@ rule p { meta: sid = 2 strings: $a = "PAYLOAD-DROP" condition: $a action: drop }
   const sim = await replayEve(writeTrace(t), rules, { mode: 'simulate' });
   assert.deepEqual(drops(sim).map((x) => [pktNo(x, t), x.drop.reason]), [[4, 'rules'], [5, 'flow drop'], [9, 'rules'], [10, 'rules']]);
 });
+
+test('count() in an HTTP rule counts each transaction once, whatever its progress points', async () => {
+  const t = new Trace({ start: T0 });
+  const s = new TcpSession(t, { client: '10.0.0.1', server: '10.0.0.2', cport: 50000, sport: 80 });
+  s.handshake();
+  for (let i = 1; i <= 5; i++) {
+    s.send('client', `GET /n${i} HTTP/1.1\r\nHost: h\r\n\r\n`);
+    s.send('server', 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n', { ack: false });
+    s.send('server', 'abc');                                         // response body in its own packet
+  }
+  s.close();
+  const evs = await replayEve(writeTrace(t), 'rule many { meta: sid = 1 condition: http.method == "GET" and count(by = flow, window = 60s) > 2 action: alert }');
+  assert.deepEqual(alerts(evs, 1).map((e) => e.http.url), ['/n3', '/n4', '/n5']);
+});
