@@ -39,6 +39,16 @@ rule rewrite_marker {
     $a
   action: replace $a with "REPLACED-BY-QUELL"
 }
+rule http_field_drop {
+  condition:
+    http.uri contains "/app-layer-drop"
+  action: drop
+}
+rule dns_field_drop {
+  condition:
+    dns.query == "blocked2.example"
+  action: drop
+}
 rule dns_block {
   strings:
     $d = "\\x07blocked\\x07example"
@@ -107,6 +117,15 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
         await waitFor(() => /allowed/.test(dnsLog), 2000);
         assert.doesNotMatch(dnsLog, /blocked/);
       });
+      let appFields = true;
+      try { require.resolve('../../src/engine/detect'); } catch { appFields = false; }
+      const noApp = appFields ? false : 'the packet-level adapter has no http.*/dns.* fields';
+      await t.test('app-layer field: a dns.query rule drops the query', { skip: noApp }, async () => {
+        const bad = pair.exec(pair.client, 'dig', [`@${pair.serverAddr}`, 'blocked2.example', '+time=1', '+tries=1', '+short']);
+        assert.equal(bad.status, 9, bad.stdout);
+        await sleep(200);
+        assert.doesNotMatch(dnsLog, /blocked2/);
+      });
       await t.test('SIGHUP with broken rules: refused with diagnostics, old rules keep running; fixed rules swap in', async () => {
         fs.writeFileSync(rules, RULES + '\nrule broken { condition: $missing }\n');
         q.proc.kill('SIGHUP');
@@ -170,3 +189,35 @@ test('inline: quell run --bypass-after (user space, real engine): a long downloa
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Known engine issue (src/engine/detect.ts + tcp-stream.ts), kept visible as a TODO test: the
+// request packet IS dropped (alert action "blocked", one drop verdict), but its bytes were already
+// delivered to the HTTP parser, so the client's TCP retransmission carries no new stream data,
+// matches no rule and is accepted: the server usually gets the request. Fix in the engine: in 'ips'
+// mode a drop decided on stream/app data must stick to the flow (setFlowVerdict) or un-deliver it.
+let appFields = true;
+try { require.resolve('../../src/engine/detect'); } catch { appFields = false; }
+test('inline with real rules: an http.uri (app-layer) drop rule keeps the request from the server',
+  { skip: skip || (appFields ? false : 'no app-layer fields'), todo: 'engine: the TCP retransmission of a dropped request passes', timeout: 60_000 }, async () => {
+    const dir = tmpDir('app');
+    const pair = NetnsPair.create('a');
+    try {
+      const rules = path.join(dir, 'rules.ql');
+      fs.writeFileSync(rules, 'rule http_field_drop {\n  condition:\n    http.uri contains "/app-layer-drop"\n  action: drop\n}\n');
+      const http = await startHttpServer(pair, dir);
+      await applyIptables(pair, ['--queues', '0']);
+      const q = await startQuell(pair, ['--queues', '0', '--rules', rules], dir);
+      try {
+        const r = curl(pair, `http://${pair.serverAddr}:8080/app-layer-drop`, { maxTime: 2 });
+        await sleep(300);
+        assert.ok(q.events().some((e) => e.event_type === 'alert' && e.alert.action === 'blocked'), 'the engine blocked the request packet');
+        assert.equal(r.exit, 28, 'the request never gets an answer');
+        assert.doesNotMatch(http.log(), /app-layer-drop/, 'the server never sees it');
+      } finally {
+        assert.equal(await q.stop('SIGTERM'), 0);
+      }
+    } finally {
+      pair.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
