@@ -49,6 +49,11 @@ export const APP_EVENT_NAMES = [
   'dns.tcp_len_invalid',          // TCP length prefix < 12 (raised by the caller from DnsTcpFramer.badLengths)
   'dns.tcp_gap',                  // a gap in a DNS-over-TCP stream: framing is lost (raised by the caller with DnsTcpFramer.gap())
   'dns.trailing_bytes',           // bytes after the last record
+  // ---- HTTP content coding (decoders/app/http-coding.ts), added after the DNS list (ids stay stable)
+  'http.body_decompress_limit',   // decoded body capped (output beyond the body limit, or ratio above HTTP_DECODE_MAX_RATIO: bomb)
+  'http.body_decompress_error',   // Content-Encoding gzip/deflate but the body does not inflate: inspected as is
+  'http.body_decompress_layers',  // more content codings than HTTP_MAX_DECODE_LAYERS: the outer ones only are undone
+  'http.request_headers_incomplete', // the request's header section never ended (flow end, gap or header limit): inspected as far as parsed
 ] as const;
 
 export type AppEventName = (typeof APP_EVENT_NAMES)[number];
