@@ -651,15 +651,9 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       const rep = info.replaces[ri];
       if (rep !== null) for (const a of rep) if (replaceMatches(m, pkt, a.string, a.bytes)) { pktFlags |= V_F_PAYLOAD; counters.replaced++; }
       const blk = info.blocks[ri];
-      if (blk !== null && applies) {
-        ops.ban(blk.target, blk.seconds, pkt, fields.nowMs); counters.bans++;
-        // a `block` rule without alert/drop/reject reports nothing: announce the ban itself so the
-        // main thread's OpsDispatcher makes it shared (src/ops/runtime.ts; EVE does not print it)
-        if (!info.reports[ri] && pkt.addrLen) {
-          engine!.emit({ event_type: 'ban', tsNs: BigInt(engine!.curTsUs) * 1000n, rule: rs.rules[ri].name, seconds: blk.seconds,
-            addr: ipText(pkt.buf, blk.target === 'dst' ? pkt.dstOff : pkt.srcOff, pkt.addrLen) } as EngineEvent);
-        }
-      }
+      // a `block` rule is always reported (analyzeRuleset: every verb but accept/mark reports), so
+      // its alert reaches the main thread's OpsDispatcher, which makes the ban shared
+      if (blk !== null && applies) { ops.ban(blk.target, blk.seconds, pkt, fields.nowMs); counters.bans++; }
       if (info.reports[ri]) pending.push({ rule: ri, ev: alertEvent(pkt, slot, dir, ri, tx, dns) });
     }
   };
