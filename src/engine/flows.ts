@@ -63,6 +63,7 @@ export const FF_APP_DONE = 16;      // detection finished (app set or given up)
 export const FF_SAW_SYN = 32;
 export const FF_ENDED_TCP_CLOSE = 64;
 export const FF_ALERTED = 128;     // detection raised an alert in this flow (EVE flow.alerted; set by detect.ts)
+export const FF_DROPPED = 256;     // the flow was dropped (sticky drop verdict, real or --simulate-ips): no more stream/app work
 
 /** Why a flow ended (EVE flow.reason). */
 export const END_TIMEOUT = 0, END_MEMCAP = 1, END_SHUTDOWN = 2, END_TCP_REUSE = 3;

@@ -28,10 +28,11 @@ import { PacketView, PROTO_ICMP, PROTO_ICMPV6, PROTO_TCP, PROTO_UDP, TH_ACK, TH_
 import { EVENT_NAMES } from '../../decoders/events';
 import {
   D_CAPLEN, D_FLAGS, D_ID, D_LINK, D_OFF, D_TS_NSEC, D_TS_SEC, D_WIRELEN, DESC_STRIDE, F_CSUM_NOT_READY, PacketBatch, V_ACCEPT,
+  V_DROP, V_F_FLOW, V_KIND_MASK,
 } from '../io/batch';
 import type { Engine, EngineEvent } from './types';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, END_TCP_REUSE, FF_ALERTED, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, END_TCP_REUSE, FF_ALERTED, FF_DROPPED, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
   FLOW_STATE_NAMES, FlowTable, FlowTimeouts, FS_CLOSED, FS_CLOSING, FS_ESTABLISHED, FS_NEW,
   TC_ICMP, TC_OTHER, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_TCP_EST, TC_TCP_NEW, TC_UDP_EST, TC_UDP_NEW,
 } from './flows';
@@ -201,7 +202,13 @@ export class QuellEngine implements Engine {
       const slot = this.packet(view, desc[d + D_WIRELEN], tsUs);
       let v = V_ACCEPT;
       if (slot >= 0 && this.flowVerdict[slot] !== 0) v = this.flowVerdict[slot] - 1;
-      else if (this.detect !== null) v = this.detect(view, slot, slot >= 0 ? this.flows.dirOf(slot) : 0, this);
+      else if (this.detect !== null) {
+        v = this.detect(view, slot, slot >= 0 ? this.flows.dirOf(slot) : 0, this);
+        // a drop that decides the whole flow (V_DROP|V_F_FLOW: `drop flow`, or a drop on stream/app
+        // data): later packets of the flow skip the stream and app layers (see packet()). This also
+        // covers --simulate-ips, where the detector keeps the sticky drop itself (no flowVerdict).
+        if (slot >= 0 && (v & V_KIND_MASK) === V_DROP && (v & V_F_FLOW) !== 0) this.flows.flags[slot] |= FF_DROPPED;
+      }
       verdict[2 * i] = v;
       verdict[2 * i + 1] = this.verdictMark;
     }
@@ -254,6 +261,8 @@ export class QuellEngine implements Engine {
   /** Queue an app-layer event (http, dns) for flow s; `dir` is the direction of the data. */
   emitApp(s: number, dir: number, type: string, payload: unknown, txId?: number): void {
     const f = this.flows;
+    // a dropped flow writes no more app records (e.g. transactions the parser closes at flow end)
+    if ((f.flags[s] & FF_DROPPED) !== 0 || this.flowVerdict[s] === V_DROP + 1) return;
     const cs = f.clientSide[s];
     // http: addresses from the client's side (a transaction); dns: from the message's sender
     const src = type === 'dns' && dir === 1 ? cs ^ 1 : cs, dst = src ^ 1;
@@ -330,9 +339,14 @@ export class QuellEngine implements Engine {
     if (f.lastCreated) this.newFlow(s, v, isTcp);
     const dir = f.dirOf(s);
     f.touch(s, dir, wirelen, tsUs);
+    // Dropped flow (sticky drop verdict, or a flow drop seen by processBatch): the packet is counted
+    // (pkts/bytes above, TCP state below) but its bytes reach neither the reassembler nor the app
+    // parsers, so nothing the peer never received is parsed, logged or inspected (Suricata >= 8
+    // logs no app record after the drop either; redmine 5510).
+    const dropped = (f.flags[s] & FF_DROPPED) !== 0 || this.flowVerdict[s] === V_DROP + 1;
 
     if (isTcp) {
-      const reasm = (f.flags[s] & FF_NO_STREAM) === 0;
+      const reasm = (f.flags[s] & FF_NO_STREAM) === 0 && !dropped;
       this.streams.segment(s, dir, v.seq, v.ack, v.tcpFlags, v.buf, v.payloadOff, v.payloadLen, reasm);
       const ts = this.streams.state[s];
       if (ts === TS_CLOSED) { f.state[s] = FS_CLOSED; f.setClass(s, TC_TCP_CLOSED); }
@@ -344,7 +358,7 @@ export class QuellEngine implements Engine {
         f.state[s] = FS_ESTABLISHED;
         if (isUdp) f.setClass(s, TC_UDP_EST);
       }
-      if (isUdp && v.payloadLen > 0) this.app.onData(s, dir, PROTO_UDP, v.buf, v.payloadOff, v.payloadLen);
+      if (isUdp && v.payloadLen > 0 && !dropped) this.app.onData(s, dir, PROTO_UDP, v.buf, v.payloadOff, v.payloadLen);
     }
     return s;
   }
