@@ -24,6 +24,12 @@ export class DecodeContext {
   reasm: Reassembler | null;
   /** Packet time in seconds of the last decodePacket call (set by it; the reassembler reads the view's time). */
   nowSec = 0;
+  /**
+   * Decode inside tunnels (IP-in-IP, GRE, VXLAN, Geneve; decoders/tunnel.ts): the view then
+   * describes the innermost packet (like Suricata). Off: the outer layer only (the tunnel payload
+   * is the payload), which is what `quell decode` prints unless --tunnels is given.
+   */
+  tunnels = true;
   constructor(checksums: number = CSUM_ALL, reasm: Reassembler | null = null) {
     this.checksums = checksums;
     this.reasm = reasm;
@@ -52,6 +58,22 @@ export const ETHERTYPE_TABLE: LayerDecoder[] = new Array<LayerDecoder>(65536).fi
 export const IPPROTO_TABLE: LayerDecoder[] = new Array<LayerDecoder>(256).fill(unsupportedL4);
 
 export function isUnsupportedLink(d: LayerDecoder): boolean { return d === unsupportedLink; }
+export function isUnsupportedL3(d: LayerDecoder): boolean { return d === unsupportedL3; }
+
+/**
+ * UDP destination port -> index into UDP_TUNNEL_DECODERS (0 = an ordinary UDP payload). Used for
+ * UDP encapsulations (VXLAN 4789, Geneve 6081) only when DecodeContext.tunnels is on.
+ * Hot-path trick: a byte per port (64 KiB) makes the common "not a tunnel" case one typed-array load.
+ */
+export const UDP_TUNNEL_PORT = new Uint8Array(65536);
+export const UDP_TUNNEL_DECODERS: LayerDecoder[] = [unsupportedL4];
+
+/** Register a UDP tunnel decoder for a destination port (registry.ts). */
+export function registerUdpTunnel(port: number, d: LayerDecoder): void {
+  let i = UDP_TUNNEL_DECODERS.indexOf(d);
+  if (i < 0) { i = UDP_TUNNEL_DECODERS.length; UDP_TUNNEL_DECODERS.push(d); }
+  UDP_TUNNEL_PORT[port & 0xffff] = i;
+}
 
 /** Continue with the L3 decoder for ethertype `et`. */
 export function dispatchEthertype(v: PacketView, buf: Uint8Array, off: number, end: number, ctx: DecodeContext, et: number): void {

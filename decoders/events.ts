@@ -76,6 +76,18 @@ export const EVENT_NAMES = [
   'mpls.too_many',             // more labels than MAX_MPLS_LABELS
   'etag.truncated',
   'vntag.truncated',
+  'tunnel.decoded',            // the view describes a packet inside a tunnel (tunnelKind/tunnelDepth)
+  'tunnel.too_deep',           // more nested tunnels than MAX_TUNNEL_DEPTH: the last one is payload
+  'gre.truncated',
+  'gre.unsupported',           // GRE version, routing or protocol type not decoded: payload only
+  'ppp.unsupported',           // PPP protocol other than IPv4/IPv6 (LCP, CCP...): payload only
+  'vxlan.truncated',
+  'geneve.truncated',
+  'nflog.truncated',
+  'nflog.no_payload',          // no NFULA_PAYLOAD attribute or unknown family
+  'radiotap.truncated',
+  'wlan.truncated',
+  'wlan.not_data',             // management/control/protected/null frame: no L3 decoded
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];

@@ -94,6 +94,12 @@ export class PacketView {
   /** L4 length according to the IP header (>= l4Len when the capture snapped the packet). */
   l4WireLen = 0;
 
+  // ---- tunnels (decoders/tunnel.ts): with DecodeContext.tunnels on, L3/L4 above describe the
+  // INNERMOST decoded packet; these say how it was reached. 0 / -1 when not tunnelled.
+  tunnelDepth = 0;  // encapsulations entered (bounded by MAX_TUNNEL_DEPTH in tunnel.ts)
+  tunnelKind = 0;   // innermost encapsulation: TUNNEL_* in tunnel.ts
+  outerL3Off = -1;  // offset in buf of the outermost IP header (-1: no tunnel)
+
   // ---- payload (L4 payload, or L3 payload when L4 is not decoded)
   payloadOff = 0;
   payloadLen = 0;
@@ -135,6 +141,7 @@ export class PacketView {
     this.optMss = -1; this.optWscale = -1; this.optSackPerm = false; this.optTsVal = -1; this.optTsEcr = -1; this.sackCount = 0;
     this.udpLen = 0; this.icmpType = -1; this.icmpCode = -1; this.l4Kind = 0; this.l4WireLen = 0;
     this.payloadOff = 0; this.payloadLen = 0;
+    this.tunnelDepth = 0; this.tunnelKind = 0; this.outerL3Off = -1;
     this.eventCount = 0;
     // EVENT_COUNT/32 words: a couple of stores (a loop, not TypedArray#fill: no builtin call per packet)
     const bits = this.eventBits;

@@ -8,7 +8,7 @@
  */
 import { PacketView, PROTO_UDP } from './packet';
 import { EV } from './events';
-import { DecodeContext, CSUM_L4 } from './dispatch';
+import { DecodeContext, CSUM_L4, UDP_TUNNEL_PORT, UDP_TUNNEL_DECODERS } from './dispatch';
 import { sum16, fold, pseudo4, pseudo6 } from './checksum';
 
 export const UDP_HDR_LEN = 8;
@@ -37,4 +37,7 @@ export function decodeUdp(v: PacketView, buf: Uint8Array, off: number, end: numb
   }
   v.payloadOff = off + UDP_HDR_LEN;
   v.payloadLen = dend - off - UDP_HDR_LEN;
+  // UDP encapsulations (VXLAN, Geneve: registry.ts) by destination port, when tunnels are decoded
+  const t = UDP_TUNNEL_PORT[v.dport];
+  if (t !== 0 && valid && ctx.tunnels) UDP_TUNNEL_DECODERS[t](v, buf, off + UDP_HDR_LEN, dend, ctx);
 }

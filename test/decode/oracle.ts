@@ -87,6 +87,7 @@ export async function decodeOurs(file: string): Promise<{ pkts: (Ours | null)[];
   const pkts: (Ours | null)[] = [];
   const v = new PacketView();
   const ctx = new DecodeContext(0, null);
+  ctx.tunnels = false;            // the outermost IP layer, like `quell decode` without --tunnels
   let error: string | null = null;
   let r;
   try { r = await openCapture(file); } catch (e) { return { pkts, error: (e as Error).message }; }

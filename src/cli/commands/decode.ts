@@ -34,6 +34,9 @@ options:
   --no-packets      do not print the per-packet lines (with --stats: only the totals)
   --no-checksums    do not verify IPv4/TCP/UDP/ICMP checksums (no *.bad_checksum events)
   --no-reassemble   do not reassemble IP fragments (fragments are reported as they are)
+  --tunnels         decode inside tunnels (IP-in-IP, GRE, VXLAN, Geneve) and print the innermost
+                    packet, as flows and rules see it (event tunnel.decoded); default: the outer
+                    layer, the tunnel payload being the payload
 
 exit status: 0 ok, 1 the capture is unreadable or corrupt (good packets before the problem are
 printed first), 2 usage error`;
@@ -58,7 +61,7 @@ function count(st: Stats, v: PacketView, link: number): void {
   st.packets++;
   st.bytes += v.wirelen;
   st.links.set(link, (st.links.get(link) ?? 0) + 1);
-  if (v.l2Kind > 0) st.layers[v.l2Kind - 1]++;
+  if (v.l2Kind > 0 && v.l2Kind <= 5) st.layers[v.l2Kind - 1]++;   // nflog (6), wlan (7): not in LAYERS
   if (v.vlanCount > 0) st.layers[LI_VLAN]++;
   if (v.ipVer === 4) st.layers[LI_IPV4]++;
   else if (v.ipVer === 6) st.layers[LI_IPV6]++;
@@ -325,12 +328,13 @@ export const command: Command = {
   summary: 'decode a capture at layers 2-4, one JSON line per packet',
   usage: USAGE,
   async run(argv: string[]): Promise<number> {
-    const a = parseArgs(argv, { bools: ['--stats', '--no-packets', '--no-checksums', '--no-reassemble'] });
+    const a = parseArgs(argv, { bools: ['--stats', '--no-packets', '--no-checksums', '--no-reassemble', '--tunnels'] });
     if (a.positional.length !== 1) throw new UsageError(a.positional.length ? 'give exactly one capture file (or -)' : 'missing capture file (or - for stdin)');
     const wantStats = flagBool(a, '--stats');
     const printPackets = !flagBool(a, '--no-packets');
     const reasm = flagBool(a, '--no-reassemble') ? null : new Reassembler();
     const ctx = new DecodeContext(flagBool(a, '--no-checksums') ? 0 : CSUM_ALL, reasm);
+    ctx.tunnels = flagBool(a, '--tunnels');
     const v = new PacketView();
     const st = new Stats();
     const out = new Out();
