@@ -35,6 +35,7 @@ import { AEV, APP_EVENT_COUNT } from './events';
 import { matchMethod, matchResponseStart } from './detect';
 import { indexOfByte } from './bytes';
 import { normalizeUri, normalizeHost, absoluteUriAuthorityStart, authorityEnd, uriFlags, URI_BAD_ENC, URI_DOUBLE_ENC } from './uri';
+import { decodeBody, DecodeResult, DEC_OK, DEC_LIMIT, DEC_ERROR, DEC_LAYERS } from './http-coding';
 
 /** Limits (all per direction per transaction). Defaults follow Suricata's libhtp defaults in spirit. */
 export interface HttpLimits {
@@ -88,6 +89,11 @@ export const TXF_TUNNEL = 1 << 6;           // CONNECT accepted or 101 Switching
 export const TXF_REQ_BODY_TRUNC = 1 << 7;   // request body longer than the limit
 export const TXF_RES_BODY_TRUNC = 1 << 8;
 export const TXF_NO_RESPONSE = 1 << 9;      // flow ended before any response
+export const TXF_REQ_DECODED = 1 << 10;     // request body content coding undone: req.body decoded, req.raw as received
+export const TXF_RES_DECODED = 1 << 11;     // idem for the response
+/** The request's header section is not complete yet (or never was): HTTP_REQUEST_HEADERS was
+ *  delivered early with the request line and the headers parsed so far (see exposePartialRequest). */
+export const TXF_REQ_HEADERS_PARTIAL = 1 << 12;
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const H_CONTENT_LENGTH = enc('content-length');
@@ -98,6 +104,9 @@ const H_SERVER = enc('server');
 const H_CONTENT_TYPE = enc('content-type');
 const H_CONNECTION = enc('connection');
 const H_UPGRADE = enc('upgrade');
+const H_CONTENT_ENCODING = enc('content-encoding');
+const V_GZIP = enc('gzip');
+const V_DEFLATE = enc('deflate');
 const V_CHUNKED = enc('chunked');
 const V_CLOSE = enc('close');
 
@@ -142,6 +151,23 @@ function containsLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint
   return false;
 }
 
+/** Occurrences of the lowercase pattern in buf[off, off+len), case-insensitively, NUL bytes ignored. */
+function countLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint8Array): number {
+  let n = 0;
+  for (let st = off; st < off + len; st++) {
+    let j = 0;
+    for (let i = st; i < off + len && j < pat.length; i++) {
+      let c = buf[i];
+      if (c === 0) { if (i === st) break; continue; }
+      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+      if (c !== pat[j]) break;
+      j++;
+    }
+    if (j === pat.length) n++;
+  }
+  return n;
+}
+
 /** "token: ..." at b[s, e)? (a name of token characters followed by ':') */
 function looksLikeHeader(b: Uint8Array, s: number, e: number): boolean {
   let i = s;
@@ -173,10 +199,15 @@ export class HttpMsg {
   contentLength = -1;
   chunked = false;
   connClose = false;
-  /** Body bytes kept (up to the limit) and body bytes seen in total (chunked: decoded sizes). */
+  /** Body bytes kept (up to the limit) and body bytes seen in total (chunked: decoded sizes).
+   *  When the message's content coding was undone (tx flag TXF_{REQ,RES}_DECODED, at the end of
+   *  the message), body/bodyLen hold the decoded bytes (capped at the same limit) and
+   *  raw/rawLen the bytes as received; otherwise rawLen is -1 and body is the received bytes. */
   body: Uint8Array = EMPTY;
   bodyLen = 0;
   bodyTotal = 0;
+  raw: Uint8Array = EMPTY;
+  rawLen = -1;
   /** Timestamp (ns) of the first byte of this message, -1 if none yet. */
   tsNs = -1;
   started = false;   // first byte of the start line seen
@@ -191,6 +222,8 @@ export class HttpMsg {
     this.f0Len = this.f1Len = this.f2Len = -1;
     this.hdrCount = 0; this.contentLength = -1; this.chunked = false; this.connClose = false;
     this.bodyLen = 0; this.bodyTotal = 0; this.tsNs = -1;
+    // a decoded body is a fresh buffer: keep the received-bytes buffer for reuse instead
+    if (this.rawLen >= 0) { this.body = this.raw; this.raw = EMPTY; this.rawLen = -1; }
     this.started = this.headersDone = this.done = false;
     this.clSeen = this.clBad = this.teSeen = this.teLastChunked = false;
     this.hostIdx = -1;
@@ -337,6 +370,7 @@ class DirState {
 export type HttpTxCallback = (tx: HttpTx, what: number, parser: HttpParser) => void;
 
 const scratchUri = { buf: new Uint8Array(1024) };
+const decodeRes = new DecodeResult();
 
 /**
  * One parser per flow. Not thread-safe (one worker owns a flow). Allocation happens when the
@@ -391,6 +425,7 @@ export class HttpParser {
         const m = j === 0 ? t.req : t.res;
         if (m.buf.length > HTTP_RESET_KEEP_BYTES) { m.buf = new Uint8Array(256); m.used = 0; }
         if (m.body.length > HTTP_RESET_KEEP_BYTES) { m.body = EMPTY; m.bodyLen = 0; }
+        if (m.rawLen >= 0) { m.raw = EMPTY; m.rawLen = -1; }
       }
     }
     this.d[0].reset(); this.d[1].reset();
@@ -516,10 +551,15 @@ export class HttpParser {
   private flushAll(): void {
     while (this.open.length) {
       const tx = this.open[0];
-      if (!tx.req.done) { tx.flags |= TXF_INCOMPLETE_REQ; if (tx.req.started && !tx.req.headersDone) this.reqHeadersDone(tx); tx.req.done = true; this.emit(tx, HTTP_REQUEST_DONE); }
+      if (!tx.req.done) {
+        tx.flags |= TXF_INCOMPLETE_REQ;
+        if (tx.req.started && !tx.req.headersDone) { this.count(tx, AEV['http.request_headers_incomplete']); this.reqHeadersDone(tx); }
+        tx.req.done = true; this.decodeCoding(tx, 0); this.emit(tx, HTTP_REQUEST_DONE);
+      }
       if (!tx.res.done) {
         if (!tx.res.started) tx.flags |= TXF_NO_RESPONSE; else tx.flags |= TXF_INCOMPLETE_RES;
         tx.res.done = true;
+        this.decodeCoding(tx, 1);
         if (tx.res.started) this.emit(tx, HTTP_RESPONSE_DONE);
       }
       this.complete(tx);
@@ -545,6 +585,7 @@ export class HttpParser {
     const m = dir === 0 ? tx.req : tx.res;
     if (m.done) return;
     m.done = true;
+    this.decodeCoding(tx, dir);
     if (dir === 0) {
       this.emit(tx, HTTP_REQUEST_DONE);
       if (tx.isConnect && !tx.res.done) d.st = S_WAIT_CONNECT;
@@ -562,6 +603,39 @@ export class HttpParser {
       }
       if (tx.req.done) this.complete(tx);
     }
+  }
+
+  /**
+   * The body of tx's message in direction dir is complete: undo its content coding (gzip/deflate,
+   * see http-coding.ts) into m.body, keeping the received bytes in m.raw. Codings come from the
+   * Content-Encoding headers (name compared with NUL bytes ignored; each "gzip"/"deflate" token is
+   * one layer); when none parses but the header block still mentions content-encoding (folded or
+   * CR-hidden header lines that browsers honour), one layer is tried. Cost: one header scan and,
+   * for coded bodies only, one capped inflate per layer (allocates the decoded buffer).
+   */
+  private decodeCoding(tx: HttpTx, dir: number): void {
+    const m = dir === 0 ? tx.req : tx.res;
+    if (m.bodyLen === 0 || m.rawLen >= 0 || tx === this.discard) return;
+    const b = m.buf;
+    let layers = 0, seen = false;
+    for (let h = 0; h < m.hdrCount; h++) {
+      if (!eqLowerNoNul(b, m.nameOff[h], m.nameLen[h], H_CONTENT_ENCODING)) continue;
+      seen = true;
+      layers += countLowerNoNul(b, m.valOff[h], m.valLen[h], V_GZIP) + countLowerNoNul(b, m.valOff[h], m.valLen[h], V_DEFLATE);
+    }
+    if (!seen && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) layers = 1;
+    if (layers === 0) return;
+    const lim = dir === 0 ? this.limits.maxRequestBody : this.limits.maxResponseBody;
+    const r = decodeRes;
+    decodeBody(m.body, m.bodyLen, layers, lim, r);
+    if (r.flags & DEC_LAYERS) this.count(tx, AEV['http.body_decompress_layers']);
+    if (r.flags & DEC_LIMIT) this.count(tx, AEV['http.body_decompress_limit']);
+    if (r.flags & DEC_ERROR) this.count(tx, AEV['http.body_decompress_error']);
+    if (!(r.flags & DEC_OK)) return;
+    m.raw = m.body; m.rawLen = m.bodyLen;
+    m.body = r.buf; m.bodyLen = r.len > lim ? lim : r.len;
+    r.buf = EMPTY;
+    tx.flags |= dir === 0 ? TXF_REQ_DECODED : TXF_RES_DECODED;
   }
 
   // ---- line accumulation into msg.buf; returns index after LF, or end when the line is incomplete

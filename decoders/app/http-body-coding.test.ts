@@ -1,0 +1,90 @@
+/**
+ * HttpParser + content coding (http-coding.ts): the body detection reads (tx.res.body) is the
+ * decoded one, the received bytes stay in tx.res.raw; limits raise events.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as zlib from 'zlib';
+import { execFileSync } from 'child_process';
+import {
+  HttpParser, HttpTx, HTTP_RESPONSE_DONE, HTTP_REQUEST_DONE, TXF_RES_DECODED, TXF_REQ_DECODED, HTTP_MAX_RESPONSE_BODY,
+} from './http';
+import { AEV } from './events';
+
+const PAGE = Buffer.from(Array.from({ length: 4000 }, (_, i) => `line ${i} ${(i * 7919) % 10007}`).join('\n') + '\nMALWARE-MARKER\n', 'latin1');
+
+interface Seen { body: string; raw: string | null; flags: number; events: number[]; total: number }
+function run(req: string | Buffer, res: Buffer, pieces = 7): Seen[] {
+  const p = new HttpParser();
+  const out: Seen[] = [];
+  const grab = (tx: HttpTx, m: HttpTx['req']) => out.push({
+    body: Buffer.from(m.body.subarray(0, m.bodyLen)).toString('latin1'),
+    raw: m.rawLen >= 0 ? Buffer.from(m.raw.subarray(0, m.rawLen)).toString('latin1') : null,
+    flags: tx.flags, events: Array.from(tx.events.subarray(0, tx.nev)), total: m.bodyTotal,
+  });
+  p.onTx = (tx, w) => { if (w === HTTP_RESPONSE_DONE) grab(tx, tx.res); if (w === HTTP_REQUEST_DONE && tx.req.bodyLen > 0) grab(tx, tx.req); };
+  const q = Buffer.isBuffer(req) ? req : Buffer.from(req, 'latin1');
+  p.feed(0, q, 0, q.length, 0);
+  // the response in `pieces` feeds (the decoder runs once the body is complete)
+  const step = Math.ceil(res.length / pieces);
+  for (let o = 0; o < res.length; o += step) p.feed(1, res, o, Math.min(step, res.length - o), 0);
+  p.finish();
+  return out;
+}
+const GET = 'GET /x HTTP/1.1\r\nHost: a\r\n\r\n';
+const resp = (hdrs: string, body: Buffer) => Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\n${hdrs}Content-Length: ${body.length}\r\n\r\n`, 'latin1'), body]);
+
+test('gzip response (gzip tool) across feeds: body decoded, raw kept, flag set', () => {
+  const gz = execFileSync('gzip', ['-c'], { input: PAGE });
+  const [s] = run(GET, resp('Content-Encoding: gzip\r\n', gz));
+  assert.equal(s.body, PAGE.toString('latin1'));
+  assert.equal(s.raw, gz.toString('latin1'));
+  assert.equal(s.total, gz.length);           // wire (de-chunked) length, as EVE http.length
+  assert.ok(s.flags & TXF_RES_DECODED);
+});
+
+test('deflate (zlib and raw), x-gzip, chunked, layered, NUL-split header name', () => {
+  const cases: [string, Buffer][] = [
+    ['Content-Encoding: deflate\r\n', zlib.deflateSync(PAGE)],
+    ['Content-Encoding: deflate\r\n', zlib.deflateRawSync(PAGE)],
+    ['Content-Encoding: x-gzip\r\n', zlib.gzipSync(PAGE)],
+    ['Content-Encoding: gzip, deflate\r\n', zlib.deflateRawSync(zlib.gzipSync(PAGE))],
+    ['Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n', zlib.gzipSync(zlib.gzipSync(PAGE))],
+    ['Content\0-Encoding: gzip\r\n', zlib.gzipSync(PAGE)],
+    ['Content-Encoding\r\n :\r\n gzip\r\n', zlib.gzipSync(PAGE)],
+  ];
+  for (const [h, b] of cases) {
+    const [s] = run(GET, resp(h, b));
+    assert.ok(s.body.includes('MALWARE-MARKER'), JSON.stringify(h));
+  }
+  const gz = zlib.gzipSync(PAGE);
+  const chunked = Buffer.concat([Buffer.from('HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n'),
+    Buffer.from(`10\r\n`), gz.subarray(0, 16), Buffer.from(`\r\n${(gz.length - 16).toString(16)}\r\n`), gz.subarray(16), Buffer.from('\r\n0\r\n\r\n')]);
+  assert.equal(run(GET, chunked)[0].body, PAGE.toString('latin1'));
+});
+
+test('no coding or identity: body untouched; bad data: error event, raw body inspected', () => {
+  const plain = run(GET, resp('Content-Encoding: identity\r\n', PAGE))[0];
+  assert.equal(plain.body, PAGE.toString('latin1'));
+  assert.equal(plain.raw, null);
+  const bad = run(GET, resp('Content-Encoding: gzip\r\n', Buffer.from('not compressed at all')))[0];
+  assert.equal(bad.body, 'not compressed at all');
+  assert.ok(bad.events.includes(AEV['http.body_decompress_error']));
+  assert.equal(bad.flags & TXF_RES_DECODED, 0);
+});
+
+test('decompression bomb: decoded body capped at the body limit, limit event', () => {
+  const bomb = zlib.gzipSync(Buffer.alloc(50 << 20, 0x41));   // 50 MB in ~50 KB
+  const [s] = run(GET, resp('Content-Encoding: gzip\r\n', bomb), 20);
+  assert.ok(s.events.includes(AEV['http.body_decompress_limit']));
+  assert.ok(s.body.length > 0 && s.body.length <= HTTP_MAX_RESPONSE_BODY, `len ${s.body.length}`);
+});
+
+test('request body with Content-Encoding gzip is decoded too', () => {
+  const gz = zlib.gzipSync(PAGE);
+  const req = Buffer.concat([Buffer.from(`POST /u HTTP/1.1\r\nHost: a\r\nContent-Encoding: gzip\r\nContent-Length: ${gz.length}\r\n\r\n`), gz]);
+  const seen = run(req, Buffer.from('HTTP/1.1 204 No Content\r\n\r\n'));
+  const r = seen.find((x) => x.flags & TXF_REQ_DECODED);
+  assert.ok(r, 'request decoded');
+  assert.equal(r!.body, PAGE.toString('latin1'));
+});
