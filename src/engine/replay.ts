@@ -59,8 +59,9 @@ export interface ReplayOptions {
 export function replayEngine(eopts: EngineOptions, detect: { ruleset: CompiledRuleset; mode: DetectMode; timeZone?: string } | null | undefined): QuellEngine {
   if (!detect) return new QuellEngine(eopts);
   // time.hour/weekday/minute zone (quell replay --time-zone; src/ops/time.ts): the detector's own
-  // WorkerOps takes this thread's default zone
-  if (detect.timeZone) (require('../ops/time') as typeof import('../ops/time')).setDefaultTimeZone(detect.timeZone);
+  // WorkerOps takes this thread's default zone; always set (UTC when not given) so an earlier
+  // replay in the same thread cannot leave its zone behind
+  (require('../ops/time') as typeof import('../ops/time')).setDefaultTimeZone(detect.timeZone ?? 'UTC');
   // loaded only with rules: the signature runtime costs ~75 ms of start-up that `quell flows` and
   // rule-less replays do not need
   // eslint-disable-next-line @typescript-eslint/no-var-requires
@@ -95,7 +96,7 @@ function engineOptionsFor(format: OutputFormat, base: EngineOptions | undefined,
   if (format === 'flows') {
     e.appEvents = false; e.flowSummaries = true;
     // flow summaries read no bodies: do not keep them (the parser still frames and counts them)
-    e.httpLimits = { maxRequestBody: 0, maxResponseBody: 0, ...(e.httpLimits ?? {}) };
+    e.httpLimits = { ...(e.httpLimits ?? {}), maxRequestBody: 0, maxResponseBody: 0 };
   }
   else { e.appEvents = e.appEvents ?? true; e.flowSummaries = e.flowSummaries ?? false; }
   if (workers > 1 && e.maxFlows !== undefined) e.maxFlows = Math.max(1, Math.ceil(e.maxFlows / workers));

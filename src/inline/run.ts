@@ -15,6 +15,7 @@ import { OpsMain, OpsMainOptions } from '../ops/host';
 import type { ReloadResult, Diagnostic } from '../control/handler';
 import type { InspectorInit } from './inspector';
 import { createShared } from './fanout';
+import type { HttpLimits } from '../../decoders/app/http';
 
 export const MAX_QUEUES = 64;
 /** How long workers get to flush, unbind and close at shutdown before they are terminated. */
@@ -40,6 +41,8 @@ export interface RunOptions {
   markShift: number;
   statsIntervalMs: number;
   engineModule: string | null;
+  /** HTTP parser limits for every engine (--http-body-limit); null/absent = the parser's defaults */
+  httpLimits?: Partial<HttpLimits> | null;
   /** operations layer (sets, bans, control API, SQLite, sockets, metrics; src/ops/host.ts), null = off */
   ops?: OpsMainOptions | null;
 }
@@ -144,7 +147,9 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   opts.queues.forEach((q, i) => perWorker[i % readers].push(q));
   const workerFile = path.join(__dirname, 'worker.js');
   const inspectorFile = path.join(__dirname, 'inspector.js');
-  const engineSpec = { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions: opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {} };
+  const engineOptions: Record<string, unknown> = opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {};
+  if (opts.httpLimits) engineOptions.httpLimits = opts.httpLimits;
+  const engineSpec = { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions };
   const helperStates: WorkerState[] = [];
   const states: WorkerState[] = perWorker.map((queues, index) => {
     const fanout = fanK > 1 ? Array.from({ length: fanK - 1 }, () => createShared(opts.maxBatch)) : undefined;

@@ -8,9 +8,18 @@ import { UsageError } from '../../errors';
 import type { EngineOptions } from '../../engine/pipeline';
 import { DEFAULT_MAX_FLOWS } from '../../engine/flows';
 import { DEFAULT_STREAM_DEPTH } from '../../engine/tcp-stream';
+import { HTTP_MAX_REQUEST_BODY, HTTP_MAX_RESPONSE_BODY } from '../../../decoders/app/http';
+import type { HttpLimits } from '../../../decoders/app/http';
+
+/**
+ * Largest --http-body-limit accepted (bytes kept per HTTP message and direction). A body buffer
+ * grows geometrically up to the limit for every open transaction, so the cap bounds what one
+ * flow can pin (x HTTP_MAX_OPEN_TX waiting requests) when an operator asks for a big limit.
+ */
+export const MAX_HTTP_BODY_LIMIT = 256 * 1024 * 1024;
 
 export const ENGINE_FLAGS: FlagSpec = {
-  values: ['--workers', '--max-flows', '--stream-depth', '--midstream', '--batch'],
+  values: ['--workers', '--max-flows', '--stream-depth', '--midstream', '--batch', '--http-body-limit'],
   bools: ['--checksums', '--quiet'],
 };
 
@@ -20,6 +29,9 @@ export const ENGINE_USAGE = `  --workers N         worker threads (default: ${os
   --stream-depth B    TCP bytes reassembled per direction (default ${DEFAULT_STREAM_DEPTH})
   --midstream P       TCP flows without a SYN: accept (default) or ignore (counted, not reassembled)
   --checksums         verify IP/TCP/UDP checksums (decode events on mismatch)
+  --http-body-limit B HTTP request and response body bytes kept per message for rules (http.request_body,
+                      http.response_body; default ${HTTP_MAX_REQUEST_BODY} / ${HTTP_MAX_RESPONSE_BODY}, max ${MAX_HTTP_BODY_LIMIT});
+                      the rest is counted, not inspected. quell flows keeps no bodies whatever the limit
   --quiet             no progress bar, no summary on stderr`;
 
 export function parseEngineFlags(p: ParsedArgs): { workers: number; engine: EngineOptions; batch: number | undefined } {
@@ -34,8 +46,20 @@ export function parseEngineFlags(p: ParsedArgs): { workers: number; engine: Engi
     if (m !== 'accept' && m !== 'ignore') throw new UsageError(`--midstream must be accept or ignore, got "${m}"`);
     engine.midstream = m;
   }
+  const hl = httpLimitsFlag(p);
+  if (hl !== undefined) engine.httpLimits = hl;
   const batch = p.flags.has('--batch') ? flagInt(p, '--batch', 1024, 1, 65536) : undefined;
   return { workers, engine, batch };
+}
+
+/**
+ * --http-body-limit BYTES -> HttpLimits with both body limits (undefined when the flag is absent:
+ * the parser's defaults apply). Shared by replay/flows (ENGINE_FLAGS) and `quell run`.
+ */
+export function httpLimitsFlag(p: ParsedArgs): Partial<HttpLimits> | undefined {
+  if (!p.flags.has('--http-body-limit')) return undefined;
+  const n = flagInt(p, '--http-body-limit', HTTP_MAX_RESPONSE_BODY, 0, MAX_HTTP_BODY_LIMIT);
+  return { maxRequestBody: n, maxResponseBody: n };
 }
 
 /** Progress on stderr (TTY only): one rewritten line. */

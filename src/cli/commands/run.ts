@@ -9,6 +9,8 @@ import { RulesError } from '../../inline/engine-host';
 import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
 import { OPS_FLAGS, OPS_USAGE, opsOptionsFromArgs } from '../../ops/flags';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
+import { httpLimitsFlag, MAX_HTTP_BODY_LIMIT } from './engine-flags';
+import { HTTP_MAX_RESPONSE_BODY } from '../../../decoders/app/http';
 
 const usage = `usage: quell run --queues 0:3 [--rules FILE] [--workers N] [--fail-open | --fail-closed] [--eve FILE] [options]
 
@@ -34,6 +36,8 @@ options:
   --no-gso              do not ask for GSO super-packets (the kernel then segments them: slower)
   --conntrack           ask for conntrack info (NFQA_CFG_F_CONNTRACK; needs nf_conntrack_netlink)
   --mark-shift N        position of quell's mark bits (default ${DEFAULT_MARK_SHIFT}); must match quell iptables
+  --http-body-limit B   HTTP request/response body bytes kept per message for rules (default
+                        ${HTTP_MAX_RESPONSE_BODY}, max ${MAX_HTTP_BODY_LIMIT}); the rest is counted, not inspected
   --engine-module FILE  use another engine (a module exporting createEngine(options)); for tests/benches
 
 signals: SIGHUP reloads --rules (refused with diagnostics when they have errors: the old rules keep
@@ -49,7 +53,7 @@ export const command: Command = {
   async run(argv: string[]): Promise<number> {
     const p = parseArgs(argv, {
       values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
-        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', ...OPS_FLAGS.values],
+        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', '--http-body-limit', ...OPS_FLAGS.values],
       bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack', ...OPS_FLAGS.bools],
       multi: OPS_FLAGS.multi,
     });
@@ -73,6 +77,7 @@ export const command: Command = {
       markShift: flagInt(p, '--mark-shift', DEFAULT_MARK_SHIFT, 0, 29),
       statsIntervalMs: flagInt(p, '--stats-interval', 10, 1, 86400) * 1000,
       engineModule: flagStr(p, '--engine-module') ?? null,
+      httpLimits: httpLimitsFlag(p) ?? null,
       // the operations layer starts when any of its flags is given (docs/operations.md)
       ops: [...OPS_FLAGS.values, ...OPS_FLAGS.bools, ...OPS_FLAGS.multi].some((f) => p.flags.has(f)) ? opsOptionsFromArgs(p) : null,
     };
