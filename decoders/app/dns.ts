@@ -66,6 +66,20 @@ const CLASS_NAMES: Record<number, string> = { 1: 'IN', 3: 'CH', 4: 'HS', 254: 'N
 export function qclassName(c: number): string { return CLASS_NAMES[c] ?? `CLASS${c}`; }
 
 /** One parsed DNS message. Reused: allocate one per parser/worker, not per packet. */
+export const DNS_OPCODE_UPDATE = 5;
+
+/**
+ * For an UPDATE message (opcode 5, RFC 2136) the question section is the zone (name, SOA) and the
+ * answer/authority sections are the prerequisites/updates: index of the first such record (the
+ * name being changed, which Zeek logs as the query and flow summaries use), -1 if none or not an
+ * UPDATE. Additional records (TSIG, OPT) are not considered.
+ */
+export function updateRecordIndex(m: DnsMessage): number {
+  if (m.opcode !== DNS_OPCODE_UPDATE) return -1;
+  for (let i = 0; i < m.nrr; i++) if (m.rrSection[i] === DNS_SEC_ANSWER || m.rrSection[i] === DNS_SEC_AUTHORITY) return i;
+  return -1;
+}
+
 export class DnsMessage {
   /** The buffer given to the last parseDns() (not copied) and the message bounds in it. */
   buf: Uint8Array = new Uint8Array(0);

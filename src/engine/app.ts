@@ -16,7 +16,7 @@
 import {
   detectApp, APP_DNS, APP_HTTP, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES,
 } from '../../decoders/app/detect';
-import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype } from '../../decoders/app/dns';
+import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype, updateRecordIndex } from '../../decoders/app/dns';
 import { FF_APP_DONE } from './flows';
 import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
 import type { HttpTx, HttpParser, HttpLimits } from '../../decoders/app/http';
@@ -252,6 +252,9 @@ export class AppLayer {
     if (!this.events) { this.dnsSummary(st, m); return; }
     const rec: DnsRecordJson = dnsRecordJson(m);
     if (this.summaries) {
+      // an UPDATE's summary names the record being changed, not the zone (updateRecordIndex)
+      const u = updateRecordIndex(m);
+      if (u >= 0) { this.dnsSummary(st, m); this.eng.emitApp(s, dir, 'dns', rec); return; }
       if (!rec.qr) {
         this.pushTx(st.dnsTx, { id: rec.id, query: rec.query, qtype: rec.qtype, rcode: null, answers: [] });
       } else {
@@ -269,7 +272,10 @@ export class AppLayer {
 
   /** Summary only (quell flows): query, qtype, rcode, answers, without the full EVE record. */
   private dnsSummary(st: FlowApp, m: DnsMessage): void {
-    const query = m.nq ? (m.qname(0) || '<root>') : '', qtype = m.nq ? suricataRrtype(m.qType[0]) : '';
+    // an UPDATE names the record being changed (prerequisite/update owner and type), not the zone
+    const u = updateRecordIndex(m);
+    const query = u >= 0 ? (m.nameStr(m.rrNameOff[u], m.rrNameLen[u]) || '<root>') : m.nq ? (m.qname(0) || '<root>') : '';
+    const qtype = u >= 0 ? suricataRrtype(m.rrType[u]) : m.nq ? suricataRrtype(m.qType[0]) : '';
     if (m.qr === 0) { this.pushTx(st.dnsTx, { id: m.id, query, qtype, rcode: null, answers: [] }); return; }
     const answers: string[] = [];
     for (let i = 0; i < m.nrr; i++) if (m.rrSection[i] === DNS_SEC_ANSWER) answers.push(m.rdataStr(i));

@@ -90,7 +90,7 @@ test('Zeek http.log and dns.log rows are found in quell flows', { timeout: 600_0
   }
   const logs = walk(ZEEK).filter((p) => /\/(http|dns)\.log(\.cut)?$/.test(p));
   const cache = new Map<string, FlowRec[]>();
-  const tally = { strict: [0, 0], other: [0, 0] };
+  const tally = { strict: [0, 0], other: [0, 0], http: [0, 0], dns: [0, 0] };
   const misses: string[] = [];
   let mdns = 0;
   for (const log of logs) {
@@ -126,18 +126,22 @@ test('Zeek http.log and dns.log rows are found in quell flows', { timeout: 600_0
           sameOrUnset(zs, h.status === null ? '-' : String(h.status))));
       } else {
         found = cands.some((f) => f.dns.some((d) =>
-          // Zeek leaves qtype unset for some messages (UPDATE, and in script-driven baselines): no constraint then
-          sameOrUnset(row.query, zeekEscape(d.query)) && (row.qtype_name === '-' || sameOrUnset(row.qtype_name, zeekQtype(d.qtype))) &&
+          // Zeek leaves qtype unset for some messages (UPDATE, and in script-driven baselines): no constraint then.
+          // Zeek lower-cases DNS names (quell keeps them as sent, e.g. 0x20 case randomisation)
+          sameOrUnset(row.query, zeekEscape(d.query).toLowerCase()) && (row.qtype_name === '-' || sameOrUnset(row.qtype_name, zeekQtype(d.qtype))) &&
           sameOrUnset(row.rcode_name, d.rcode ?? '-')));
       }
       const t = strict ? tally.strict : tally.other;
       t[1]++;
       if (found) t[0]++;
+      const k = isHttp ? tally.http : tally.dns;
+      k[1]++;
+      if (found) k[0]++;
       else misses.push(`${path.relative(ZEEK, log)}: ${isHttp ? [row.method, row.host, row.uri, row.status_code].join(' ') : [row.query, row.qtype_name, row.rcode_name].join(' ')}`);
     }
   }
   const all = tally.strict[0] + tally.other[0], n = tally.strict[1] + tally.other[1];
-  console.log(`Zeek rows found: strict ${tally.strict[0]}/${tally.strict[1]}, script-dependent ${tally.other[0]}/${tally.other[1]}, all ${all}/${n} = ${(100 * all / n).toFixed(2)}% (${mdns} mDNS rows left out)`);
+  console.log(`Zeek rows found: strict ${tally.strict[0]}/${tally.strict[1]}, script-dependent ${tally.other[0]}/${tally.other[1]}, all ${all}/${n} = ${(100 * all / n).toFixed(2)}%; http.log ${tally.http[0]}/${tally.http[1]}, dns.log ${tally.dns[0]}/${tally.dns[1]} (${mdns} mDNS rows left out)`);
   if (misses.length) console.log('missing (first 40):\n  ' + misses.slice(0, 40).join('\n  '));
   assert.ok(n > 80, `too few Zeek rows (${n})`);
   assert.ok(tally.strict[0] / tally.strict[1] >= 0.98, `strict rows found ${tally.strict[0]}/${tally.strict[1]}`);
