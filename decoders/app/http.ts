@@ -8,7 +8,8 @@
  * - Transactions (HttpTx) are owned by the parser and recycled: the parser reports progress by
  *   calling `parser.onTx(tx, what)` synchronously from feed()/gap()/end(); `what` is one of
  *   HTTP_REQUEST_HEADERS, HTTP_REQUEST_DONE, HTTP_RESPONSE_HEADERS, HTTP_RESPONSE_DONE,
- *   HTTP_TX_DONE. The tx object and every view into it stay valid until the parser's next
+ *   HTTP_TX_DONE, and HTTP_REQUEST_PARTIAL (request headers not finished at the end of a feed:
+ *   depends on how the bytes were cut, unlike the others). The tx object and every view into it stay valid until the parser's next
  *   feed()/gap()/end()/finish() call after HTTP_TX_DONE was delivered for it (so a caller may
  *   collect txs during a feed and use them right after it returns); then the object is reused.
  *   Callers that keep data longer copy it (httpTxRecord() makes plain strings, for output).
@@ -77,6 +78,14 @@ export const HTTP_REQUEST_DONE = 2;      // request body complete (or request cl
 export const HTTP_RESPONSE_HEADERS = 3;  // final status line + headers parsed
 export const HTTP_RESPONSE_DONE = 4;     // response body complete
 export const HTTP_TX_DONE = 5;           // last callback for this tx; the object is recycled afterwards
+/** Request line + the headers so far, delivered at the end of a feed() that left the request's
+ *  header section unfinished (tx flag TXF_REQ_HEADERS_PARTIAL; method, uri, host, headers
+ *  readable as for HTTP_REQUEST_HEADERS, req.headersDone true until the next feed/gap/end of the
+ *  direction). May come once per feed that added header lines; HTTP_REQUEST_HEADERS follows when
+ *  the section ends (or, flagged TXF_REQ_HEADERS_PARTIAL|TXF_INCOMPLETE_REQ, when it never does).
+ *  Lets detection inspect a request whose headers never end (Suricata inspects the request line
+ *  as soon as it is complete). */
+export const HTTP_REQUEST_PARTIAL = 6;
 
 // ---- tx flags
 export const TXF_GAP_REQ = 1 << 0;
@@ -360,7 +369,12 @@ class DirState {
   chEndState = 0;        // S_CHUNK_END: 0 expect CR or LF, 1 saw CR expect LF
   chEmpty = 0;           // empty lines skipped before the current chunk size
   ended = false;
+  /** request side: msg.used before the derived fields of a partial exposure (-1 none pending) and
+   *  the header count at the last partial exposure (-1 none for this request) */
+  partUsed = -1;
+  partHdrs = -1;
   reset(): void {
+    this.partUsed = -1; this.partHdrs = -1;
     this.st = S_IDLE; this.tx = null; this.lineStart = 0; this.lineOver = false; this.lastHdr = -1; this.hdrsOver = false; this.tooMany = false;
     this.remain = 0; this.chDigits = this.chSize = this.chLen = 0; this.chExt = this.chBad = this.chSawCR = false;
     this.chEndState = 0; this.ended = false;
@@ -448,6 +462,7 @@ export class HttpParser {
     if (len <= 0) return;
     const d = this.d[dir];
     if (d.ended) return;
+    if (d.partUsed >= 0) this.undoPartialRequest(d);
     let i = off;
     const end = off + len;
     // Bounded: every state transition consumes at least one byte or changes state in a way that
@@ -456,12 +471,46 @@ export class HttpParser {
     while (i < end && guard-- > 0) {
       i = dir === 0 ? this.stepReq(d, buf, i, end) : this.stepRes(d, buf, i, end);
     }
+    if (dir === 0 && d.st === S_HDR && d.tx !== null && d.tx !== this.discard && d.tx.req.hdrCount !== d.partHdrs) {
+      this.exposePartialRequest(d, d.tx);
+    }
+  }
+
+  /**
+   * The request line is parsed but the header section has not ended with this feed: deliver
+   * HTTP_REQUEST_HEADERS now with what is known (request line, headers so far, derived uri/host/
+   * user-agent), tx flag TXF_REQ_HEADERS_PARTIAL, so that detection inspects the request during
+   * this packet even if the header section never ends (flow end, timeout, header limit). Undone
+   * at the start of the next feed()/gap()/end() of the direction (derived fields removed, parsing
+   * goes on); when the headers do end, HTTP_REQUEST_HEADERS is delivered again, complete. At most
+   * once per feed, and only when the header count changed since the last exposure.
+   */
+  private exposePartialRequest(d: DirState, tx: HttpTx): void {
+    const m = tx.req;
+    d.partHdrs = m.hdrCount;
+    d.partUsed = m.used;
+    const ll = m.lineLen;
+    tx.flags |= TXF_REQ_HEADERS_PARTIAL;
+    this.reqHeadersDone(tx, true);
+    m.lineLen = ll;
+  }
+
+  private undoPartialRequest(d: DirState): void {
+    const tx = d.tx;
+    if (tx !== null && (tx.flags & TXF_REQ_HEADERS_PARTIAL) !== 0) {
+      const m = tx.req;
+      m.used = d.partUsed; m.headersDone = false;
+      tx.uriNormLen = -1; tx.hostLen = -1; tx.uaLen = -1;
+      tx.flags &= ~TXF_REQ_HEADERS_PARTIAL;
+    }
+    d.partUsed = -1;
   }
 
   gap(dir: 0 | 1, lost: number): void {
     this.recycle();
     const d = this.d[dir];
     if (d.ended || lost <= 0) return;
+    if (d.partUsed >= 0) this.undoPartialRequest(d);
     const tx = d.tx;
     const gapFlag = dir === 0 ? TXF_GAP_REQ : TXF_GAP_RES;
     this.count(tx, AEV['http.gap']);
@@ -500,6 +549,7 @@ export class HttpParser {
     this.recycle();
     const d = this.d[dir];
     if (d.ended) return;
+    if (d.partUsed >= 0) this.undoPartialRequest(d);
     if (d.st === S_BODY_CLOSE && d.tx) this.msgDone(dir, d);
     else if (d.tx && d.st !== S_TUNNEL && d.st !== S_IDLE && d.st !== S_RESYNC && d.st !== S_WAIT_CONNECT) {
       this.count(d.tx, AEV['http.truncated']);
@@ -553,7 +603,11 @@ export class HttpParser {
       const tx = this.open[0];
       if (!tx.req.done) {
         tx.flags |= TXF_INCOMPLETE_REQ;
-        if (tx.req.started && !tx.req.headersDone) { this.count(tx, AEV['http.request_headers_incomplete']); this.reqHeadersDone(tx); }
+        if (tx.req.started && !tx.req.headersDone) {
+          tx.flags |= TXF_REQ_HEADERS_PARTIAL;
+          this.count(tx, AEV['http.request_headers_incomplete']);
+          this.reqHeadersDone(tx);
+        }
         tx.req.done = true; this.decodeCoding(tx, 0); this.emit(tx, HTTP_REQUEST_DONE);
       }
       if (!tx.res.done) {
@@ -571,7 +625,12 @@ export class HttpParser {
     const tx = d.tx!;
     const m = dir === 0 ? tx.req : tx.res;
     if (!m.headersDone && m.started) {
-      if (dir === 0) this.reqHeadersDone(tx);
+      if (dir === 0) {
+        // the header section never ended: inspected as far as parsed (flagged, event)
+        tx.flags |= TXF_REQ_HEADERS_PARTIAL;
+        this.count(tx, AEV['http.request_headers_incomplete']);
+        this.reqHeadersDone(tx);
+      }
       else { m.headersDone = true; this.parseStatusLine(tx); if (tx.status >= 0) this.emit(tx, HTTP_RESPONSE_HEADERS); }
     }
     this.msgDone(dir, d);
@@ -691,6 +750,7 @@ export class HttpParser {
         const m = d.tx.req;
         m.started = true; m.tsNs = this.curTs;
         d.lineStart = 0; d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false;
+        d.partHdrs = -1;
         d.st = S_LINE;
         return i;
       }
@@ -881,8 +941,10 @@ export class HttpParser {
     }
   }
 
-  /** Request headers complete: derive uri_norm, host, user_agent; deliver HTTP_REQUEST_HEADERS. */
-  private reqHeadersDone(tx: HttpTx): void {
+  /** Request headers complete: derive uri_norm, host, user_agent; deliver HTTP_REQUEST_HEADERS.
+   *  partial (exposePartialRequest): the same without counting events (they are counted when the
+   *  headers end, once; a Host header may still come). */
+  private reqHeadersDone(tx: HttpTx, partial = false): void {
     const m = tx.req;
     if (m.headersDone) return;
     m.headersDone = true;
@@ -893,8 +955,8 @@ export class HttpParser {
       m.ensure(m.used + tx.uriLen + 2);
       const n = normalizeUri(m.buf, tx.uriOff, tx.uriLen, m.buf, m.used, scratchUri.buf);
       tx.uriNormOff = m.used; tx.uriNormLen = n; m.used += n;
-      if (uriFlags & URI_BAD_ENC) this.count(tx, AEV['http.uri_invalid_encoding']);
-      if (uriFlags & URI_DOUBLE_ENC) this.count(tx, AEV['http.uri_double_encoding']);
+      if (!partial && (uriFlags & URI_BAD_ENC)) this.count(tx, AEV['http.uri_invalid_encoding']);
+      if (!partial && (uriFlags & URI_DOUBLE_ENC)) this.count(tx, AEV['http.uri_double_encoding']);
     }
     let hostDone = false;
     const b0 = m.buf;
@@ -919,18 +981,18 @@ export class HttpParser {
         const n = normalizeHost(m.buf, m.valOff[hi], m.valLen[hi], m.buf, m.used);
         let same = n === tx.hostLen;
         for (let k = 0; same && k < n; k++) if (m.buf[m.used + k] !== m.buf[tx.hostOff + k]) same = false;
-        if (!same) this.count(tx, AEV['http.host_mismatch']);
+        if (!same && !partial) this.count(tx, AEV['http.host_mismatch']);
       } else {
         m.ensure(m.used + m.valLen[hi] + 1);
         const n = normalizeHost(m.buf, m.valOff[hi], m.valLen[hi], m.buf, m.used);
         tx.hostOff = m.used; tx.hostLen = n; m.used += n;
       }
     } else if (!hostDone && tx.protoLen === 8 && m.buf[tx.protoOff + 7] === 0x31 && m.buf[tx.protoOff + 5] === 0x31) {
-      this.count(tx, AEV['http.host_missing']);
+      if (!partial) this.count(tx, AEV['http.host_missing']);
     }
     const ua = m.find(H_USER_AGENT);
     if (ua >= 0) { tx.uaOff = m.valOff[ua]; tx.uaLen = m.valLen[ua]; }
-    this.emit(tx, HTTP_REQUEST_HEADERS);
+    this.emit(tx, partial ? HTTP_REQUEST_PARTIAL : HTTP_REQUEST_HEADERS);
   }
 
   /** Decide the body framing after the header section of direction dir. */
