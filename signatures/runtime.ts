@@ -123,6 +123,8 @@ export class Matcher {
   private payload: Uint8Array | null = null;
   private payloadOff = 0;
   private payloadLen = NaN;
+  /** see scanBuffer(minEnd); 0 outside a scanBuffer call */
+  private minEnd = 0;
   private fields: FieldSource = EMPTY_FIELDS;
   private readonly slice: ByteSlice = { buf: new Uint8Array(0), off: 0, len: 0 };
   private readonly strSets: (Set<string> | null)[];
@@ -189,6 +191,8 @@ export class Matcher {
   /** `wide`: the match came from the wide form. At one offset YARA keeps the ascii form's match
    *  (it tries ascii first and wide only when ascii failed), so a wide match never replaces it. */
   private addMatch(si: number, off: number, len: number, wide = 0): void {
+    // scanBuffer(.., minEnd): a match that ends within the first minEnd bytes was reported before
+    if (off + len <= this.minEnd) return;
     let c = this.mCnt[si];
     if (c === 0) {
       this.touched[this.nTouched++] = si;
@@ -221,9 +225,17 @@ export class Matcher {
    * Scan one buffer. `field` is the buffer's field id (keywords/registry.ts FIELD_ID, e.g.
    * PAYLOAD_FIELD). Match offsets are relative to `off`. For the payload buffer, the view is
    * kept until evaluate() (filesize, uintN read it).
+   * `minEnd` (default 0): matches that end at or before off + minEnd are not recorded (a sliding
+   * window whose first minEnd bytes were scanned before: src/engine/detect.ts `stream`). Strings
+   * are still matched against those bytes, so a match that starts there and ends after counts.
    */
-  scanBuffer(field: number, buf: Uint8Array, off: number, len: number): void {
+  scanBuffer(field: number, buf: Uint8Array, off: number, len: number, minEnd = 0): void {
     this.stats.scans++; this.stats.bytes += len;
+    this.minEnd = minEnd;
+    try { this.scanBufferAt(field, buf, off, len); } finally { this.minEnd = 0; }
+  }
+
+  private scanBufferAt(field: number, buf: Uint8Array, off: number, len: number): void {
     if (field === PAYLOAD_FIELD) { this.payload = buf; this.payloadOff = off; this.payloadLen = len; }
     const pi = field < this.prefilterOf.length ? this.prefilterOf[field] : -1;
     if (pi < 0) return;

@@ -57,6 +57,20 @@ export const MAX_FRESH_TX = 16;
 export const MAX_FRESH_DNS = 4;
 /** Bytes of `stream` (in-order data delivered during this packet) kept for matching. */
 export const MAX_STREAM_SCAN = 65536;
+/**
+ * Bytes of a flow direction's stream already inspected that are scanned again in front of the
+ * newly delivered bytes (the "tail"), so that a string split across segments matches on the
+ * segment that completes it. A match must END in the new bytes to be reported (one that lies
+ * entirely in the tail was reported before). A string longer than this (+1) can still be split
+ * so that no window holds it whole: a known, bounded limit (Suricata has the same with its
+ * inspection window). Cost: one copy of at most this many bytes per flow direction per packet
+ * that delivers stream data, and 2 x this many bytes of memory per flow slot that ever carried
+ * stream data (only when a rule reads `stream`).
+ */
+export const STREAM_INSPECT_OVERLAP = 2048;
+/** Separate stream windows per packet (a packet can release data of both directions, or data
+ *  after a gap); beyond: not inspected, counted in stream_sections_dropped. */
+export const MAX_STREAM_SECTIONS = 4;
 /** Bytes of the dns.answers text buffer per message. */
 export const MAX_DNS_ANSWERS_TEXT = 4096;
 /** Distinct flow tags stored as bits per flow slot; more tags fall back to a per-slot Set. */
@@ -302,8 +316,8 @@ class DetectFields implements FieldSource {
   /** which request/response parts of tx are exposed */
   txReq = false; txReqBody = false; txRes = false; txResBody = false; txResFirst = false;
   dns: DnsCopy | null = null;
-  /** in-order stream bytes of this packet */
-  stream: Uint8Array = new Uint8Array(0); streamLen = -1;
+  /** in-order stream bytes of this packet (the new bytes of the last window, without its tail) */
+  stream: Uint8Array = new Uint8Array(0); streamOff = 0; streamLen = -1;
   /** which counters this pass may advance (by class) */
   passIsApp = false;
   appCounter: Uint8Array = new Uint8Array(0);
@@ -360,7 +374,7 @@ class DetectFields implements FieldSource {
     }
     if (field === STREAM) {
       if (this.streamLen < 0) return false;
-      out.buf = this.stream; out.off = 0; out.len = this.streamLen; return true;
+      out.buf = this.stream; out.off = this.streamOff; out.len = this.streamLen; return true;
     }
     if (this.appKind === 1) return this.httpBytes(field, key, out);
     if (this.appKind === 2) {
@@ -514,12 +528,25 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   let nFresh = 0;
   const dnsCopies = Array.from({ length: MAX_FRESH_DNS }, () => new DnsCopy());
   let nDns = 0;
+  // `stream` of the current packet: windows ("sections") [tail of the flow direction + bytes
+  // delivered now] laid out one after the other in streamBuf (allocated once, at the first
+  // delivery); sec* describe them. streamLen: end of the used part, -1 when nothing was delivered.
   let streamBuf = new Uint8Array(0);
-  let streamLen = -1;
+  let streamLen = -1, streamNew = 0;
+  const secStart = new Int32Array(MAX_STREAM_SECTIONS), secNew = new Int32Array(MAX_STREAM_SECTIONS);
+  const secEnd = new Int32Array(MAX_STREAM_SECTIONS), secD = new Int32Array(MAX_STREAM_SECTIONS);
+  const secFlow = new Float64Array(MAX_STREAM_SECTIONS), secTrunc = new Uint8Array(MAX_STREAM_SECTIONS);
+  let nSec = 0;
+  // per flow direction (index 2 * slot + dir, sized at attach): the last STREAM_INSPECT_OVERLAP
+  // bytes inspected (buffer allocated when the slot first delivers stream data, then reused by
+  // later flows of the slot), their length, the flow they belong to and the sequence number that
+  // must come next for them to be contiguous with the next delivery (else: gap, reset)
+  let tails: (Uint8Array | null)[] = [];
+  let tailLen = new Int32Array(0), tailNext = new Uint32Array(0), tailFlow = new Float64Array(0);
   // per-packet accumulated result (over passes)
   let pktDecision = 0, pktDecidingRule = -1, pktMark = -1, pktMarkDecision = -1, pktFlags = 0;
   const pending: PendingAlert[] = [];
-  const counters = { packets: 0, passes_packet: 0, passes_http: 0, passes_dns: 0, alerts: 0, drops: 0, rejects: 0, flow_drops: 0, replaced: 0, marks: 0, bans: 0, fresh_tx_dropped: 0, fresh_dns_dropped: 0, stream_truncated: 0, tx_early: 0 };
+  const counters = { packets: 0, passes_packet: 0, passes_http: 0, passes_dns: 0, alerts: 0, drops: 0, rejects: 0, flow_drops: 0, replaced: 0, marks: 0, bans: 0, fresh_tx_dropped: 0, fresh_dns_dropped: 0, stream_truncated: 0, stream_tail_resets: 0, stream_sections_dropped: 0, tx_early: 0 };
 
   const load = (rs: CompiledRuleset) => {
     info = analyzeRuleset(rs);
@@ -549,7 +576,8 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     if (stamp !== e.pkts || stampFlow !== fid) {
       stamp = e.pkts; stampFlow = fid;
       for (let i = 0; i < nFresh; i++) freshTx[i] = null;
-      nFresh = 0; nDns = 0; streamLen = -1;
+      if (nSec > 0) commitTails();
+      nFresh = 0; nDns = 0; streamLen = -1; streamNew = 0; nSec = 0;
       pktDecision = 0; pktDecidingRule = -1; pktMark = -1; pktMarkDecision = -1; pktFlags = 0;
       pending.length = 0;
     }
@@ -578,20 +606,54 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (nDns >= MAX_FRESH_DNS) { counters.fresh_dns_dropped++; return; }
       copyDns(dnsCopies[nDns++], msg, dir);
     },
-    streamData(slot, _dir, buf, off, len) {
+    streamData(slot, dir, buf, off, len) {
       if (!info.usesStream || engine === null) return;
       syncStamp(slot);
-      const have = streamLen < 0 ? 0 : streamLen;
-      let n = len;
-      if (have + n > MAX_STREAM_SCAN) { n = MAX_STREAM_SCAN - have; counters.stream_truncated++; }
-      if (n <= 0) { streamLen = have; return; }
-      if (streamBuf.length < have + n) {
-        const nb = new Uint8Array(Math.min(MAX_STREAM_SCAN, Math.max(4096, (have + n) * 2)));
-        nb.set(streamBuf.subarray(0, have)); streamBuf = nb;
+      const e = engine, d = 2 * slot + dir, fid = e.flows.flowId[slot];
+      // tcp-stream.ts advances `next` after its sink returns: here it is the first byte's sequence
+      const seq = e.streams.next[d];
+      let broken = false;
+      if (tailFlow[d] !== fid || tailNext[d] !== seq) {
+        // another flow in the slot, or bytes skipped (gap): the tail is not contiguous any more
+        if (tailFlow[d] === fid) counters.stream_tail_resets++;
+        tailLen[d] = 0; tailFlow[d] = fid; broken = true;
       }
-      streamBuf.set(buf.subarray(off, off + n), have);
-      streamLen = have + n;
+      tailNext[d] = (seq + len) >>> 0;
+      if (streamLen < 0) streamLen = 0;
+      let k = nSec - 1;
+      if (k < 0 || secD[k] !== d || secFlow[k] !== fid || secEnd[k] !== streamLen || broken) {
+        // a new window: this direction's tail, then the bytes
+        if (nSec >= MAX_STREAM_SECTIONS) { counters.stream_sections_dropped++; tailFlow[d] = -1; return; }
+        if (streamBuf.length === 0) streamBuf = new Uint8Array(MAX_STREAM_SCAN + MAX_STREAM_SECTIONS * STREAM_INSPECT_OVERLAP);
+        k = nSec++;
+        const tl = tailLen[d], p = streamLen;
+        if (tl > 0) streamBuf.set(tails[d]!.subarray(0, tl), p);
+        secStart[k] = p; secNew[k] = p + tl; secEnd[k] = p + tl; secD[k] = d; secFlow[k] = fid; secTrunc[k] = 0;
+        streamLen = p + tl;
+      }
+      let n = len;
+      if (streamNew + n > MAX_STREAM_SCAN) { n = MAX_STREAM_SCAN - streamNew; counters.stream_truncated++; secTrunc[k] = 1; }
+      if (n <= 0) return;
+      streamBuf.set(buf.subarray(off, off + n), streamLen);
+      streamLen += n; streamNew += n; secEnd[k] = streamLen;
     },
+  };
+
+  /** End of a packet's stream work: each window's last bytes become its direction's tail. */
+  const commitTails = () => {
+    for (let k = 0; k < nSec; k++) {
+      const d = secD[k];
+      if (tailFlow[d] !== secFlow[k]) continue; // the slot went to another flow meanwhile
+      if (secTrunc[k] !== 0) { tailLen[d] = 0; tailFlow[d] = -1; continue; } // bytes not inspected: no continuity
+      const n = Math.min(STREAM_INSPECT_OVERLAP, secEnd[k] - secStart[k]);
+      let tb = tails[d];
+      if (tb === null) { tb = new Uint8Array(STREAM_INSPECT_OVERLAP); tails[d] = tb; }
+      // the one copy of the design (bounded by STREAM_INSPECT_OVERLAP); copyWithin-free because
+      // the source is the packet's window, not the tail itself
+      tb.set(streamBuf.subarray(secEnd[k] - n, secEnd[k]));
+      tailLen[d] = n;
+    }
+    nSec = 0;
   };
 
   const copyDns = (c: DnsCopy, msg: DnsMessage, dir: number) => {
@@ -624,14 +686,19 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   const setupFields = (pkt: PacketView, slot: number, dir: number) => {
     fields.pkt = pkt; fields.eng = engine; fields.slot = slot; fields.dir = dir;
     fields.nowMs = pkt.tsSec * 1000 + Math.floor(pkt.tsNsec / 1e6);
-    fields.stream = streamBuf; fields.streamLen = streamLen;
+    fields.stream = streamBuf;
+    if (nSec > 0) { fields.streamOff = secNew[nSec - 1]; fields.streamLen = secEnd[nSec - 1] - secNew[nSec - 1]; }
+    else { fields.streamOff = 0; fields.streamLen = -1; }
   };
 
   const scanPacketBuffers = (pkt: PacketView) => {
     m.begin();
     if (pkt.payloadLen > 0) m.scanBuffer(PAYLOAD_FIELD, pkt.buf, pkt.payloadOff, pkt.payloadLen);
     else if (pkt.ipVer !== 0) m.scanBuffer(PAYLOAD_FIELD, pkt.buf, pkt.payloadOff, 0);
-    if (streamLen > 0 && info.usesStream) m.scanBuffer(STREAM, streamBuf, 0, streamLen);
+    // each window: tail + new bytes; matches that end within the tail were reported before
+    if (info.usesStream) for (let k = 0; k < nSec; k++) {
+      if (secEnd[k] > secNew[k]) m.scanBuffer(STREAM, streamBuf, secStart[k], secEnd[k] - secStart[k], secNew[k] - secStart[k]);
+    }
   };
 
   /** Merge one pass's matches of class `app` into the packet result; returns nothing. */
@@ -865,6 +932,8 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       simSticky = new Uint8Array(n);
       fields.tagBits = new Uint32Array(n);
       fields.tagMore = new Array(n).fill(null);
+      tails = new Array(2 * n).fill(null);
+      tailLen = new Int32Array(2 * n); tailNext = new Uint32Array(2 * n); tailFlow = new Float64Array(2 * n).fill(-1);
     }
     if (eng.ruleset === null || eng.ruleset === undefined) eng.ruleset = info.rs;
     stamp = -1;
