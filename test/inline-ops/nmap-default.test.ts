@@ -3,7 +3,8 @@
  * `quell run` (NFQUEUE in the server namespace) trips Net_Port_Scan_SYN (sid 1000010,
  * `scan.ports(window = 10s) > 50`) once and the scanner is banned everywhere (the shared ban set,
  * listed by `quell ctl`); a rule with `block src` but no `alert` verb also makes its ban shared (it
- * is reported, and the dispatcher bans from the report); a client that is neither keeps working.
+ * is reported, and the dispatcher bans from the report); time.* rules are defined inline
+ * (--time-zone Europe/Paris); a client that is neither keeps working.
  * Root + namespaces + the NFQUEUE addon + nmap; skipped otherwise. Bounded: nmap 60 s, waits 5 s.
  */
 import { test } from 'node:test';
@@ -28,6 +29,11 @@ rule Test_Block_Only : test {
   condition: tcp.dport == 2323 and tcp.flags == 0x02
   action:    block src for 5m
 }
+rule Test_Time_Defined : test {
+  meta:      sid = 9100002 rev = 1 msg = "SYN to 2424 while the clock is defined"
+  condition: tcp.dport == 2424 and tcp.flags == 0x02 and time.hour >= 0 and time.hour <= 23 and time.weekday <= 6 and time.minute <= 59
+  action:    alert
+}
 `;
 
 test('quell run + default ruleset: real nmap scan -> scan rule once -> shared ban; block-only rule -> shared ban', { skip, timeout: 150_000 }, async () => {
@@ -43,7 +49,7 @@ test('quell run + default ruleset: real nmap scan -> scan rule once -> shared ba
     fs.writeFileSync(path.join(dir, 'index.html'), 'ok\n');
     const web = pair.spawn(pair.server, 'python3', ['-m', 'http.server', '8080', '--bind', pair.serverAddr, '--directory', dir]);
     web.stdout!.resume(); web.stderr!.resume();
-    const q = await startQuell(pair, ['--queues', '13', '--rules', rules, '--time-zone', 'UTC', '--control-socket', sock], dir);
+    const q = await startQuell(pair, ['--queues', '13', '--rules', rules, '--time-zone', 'Europe/Paris', '--control-socket', sock], dir);
     const curl = (from: string, port = 8080) => pair.exec(pair.client, 'curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '--interface', from, '-m', '2', `http://${pair.serverAddr}:${port}/index.html`], { timeoutMs: 10_000 }).stdout;
     const bans = (): string[] => {
       const r = runQuell(['ctl', '--socket', sock, 'set', 'list', 'bans']);
@@ -68,7 +74,10 @@ test('quell run + default ruleset: real nmap scan -> scan rule once -> shared ba
       assert.deepEqual(q.events().filter((e) => e.event_type === 'alert' && e.src_ip === blocked).map((e) => e.alert.signature_id), [9100001], 'the block-only rule is reported once');
       assert.notEqual(curl(blocked), '200', 'the block-only banned client cannot connect');
 
-      assert.equal(curl(bystander), '200', 'a client that neither scanned nor matched still connects');
+      // time.* inline (wall clock, --time-zone): defined, so the comparisons hold (undefined would not)
+      curl(bystander, 2424);
+      assert.ok(await waitFor(() => q.events().some((e) => e.event_type === 'alert' && e.alert?.signature_id === 9100002 && e.src_ip === bystander), 5000, 100), 'time.* rule fired inline');
+      assert.equal(curl(bystander), '200', 'a client that neither scanned nor matched a block rule still connects');
       assert.ok(!bans().includes(bystander));
     } finally {
       assert.equal(await q.stop(), 0, q.stderr());
