@@ -129,7 +129,18 @@ export class AppLayer {
       f.flags[s] |= FF_APP_DONE;
       const st = this.state(s);
       if (r === APP_HTTP) { this.flowsHttp++; st.http = this.newHttp(s); }
-      else if (proto === PROTO_TCP) this.flowsDnsTcp++; else this.flowsDnsUdp++;
+      else if (proto === PROTO_TCP) this.flowsDnsTcp++;
+      else {
+        this.flowsDnsUdp++;
+        // Direction policy (docs/engine.md): the first sender of a UDP flow is taken as the
+        // client; when that first datagram is a DNS response (QR=1) its sender is the server
+        // (the query was missed, or the capture/queue started mid-conversation): swap the flow's
+        // sides before anything sees the packet, as Suricata does, so answers are to_client.
+        if (dir === 0 && (buf[off + 2] & 0x80) !== 0 && f.pkts[2 * s] === 1 && f.pkts[2 * s + 1] === 0) {
+          f.reverse(s);
+          dir = 1;
+        }
+      }
       // bytes probed earlier (copied) go to the parser first, to-server side first
       for (let d = 0; d < 2; d++) {
         const p = st.probe[d], n = st.probeLen[d];

@@ -132,6 +132,7 @@ export class FlowTable {
   ended = 0;
   evictions = 0;      // flows ended because the memcap was reached (limit: maxFlows)
   timeouts = 0;
+  reversed = 0;       // flows whose client and server were swapped after their first packet (reverse())
 
   onEnd: FlowEndHook = () => {};
 
@@ -264,6 +265,19 @@ export class FlowTable {
     this.lruUnlink(s, old);
     this.tclass[s] = tc;
     this.lruPush(s, tc);
+  }
+
+  /**
+   * Swap client and server of flow s: clientSide and the per-direction counters (pkts, bytes).
+   * For a flow whose first packet turned out to come from the server (a DNS response opening a
+   * UDP flow); callers fix their own per-direction state. The key and flow_id do not change.
+   */
+  reverse(s: number): void {
+    this.clientSide[s] ^= 1;
+    const a = 2 * s, b = a + 1;
+    let t = this.pkts[a]; this.pkts[a] = this.pkts[b]; this.pkts[b] = t;
+    t = this.bytes[a]; this.bytes[a] = this.bytes[b]; this.bytes[b] = t;
+    this.reversed++;
   }
 
   /** Direction of the last looked-up packet on flow s: 0 to_server, 1 to_client. */

@@ -289,7 +289,7 @@ export class QuellEngine implements Engine {
       },
       flow: {
         memcap_flows: f.maxFlows, created: f.created, ended: f.ended, active: f.active, timeouts: f.timeouts,
-        evictions_memcap: f.evictions,
+        evictions_memcap: f.evictions, reversed: f.reversed,
       },
       tcp: {
         segments: s.segments, retransmitted: s.retransmitted, overlaps: s.overlaps, out_of_order: s.outOfOrder,
