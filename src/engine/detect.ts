@@ -268,7 +268,7 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   };
 }
 
-// ---------------------------------------------------------------- replace (shared with the inline adapter)
+// ---------------------------------------------------------------- replace
 /**
  * Rewrite, in place, every match of string `si` in the packet payload with `bytes` (same length
  * only; matches of another length are skipped). Returns true when bytes were written. Skipped for

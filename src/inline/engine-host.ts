@@ -33,15 +33,12 @@ let compiler: Compiler | null | undefined;
 function findCompiler(): Compiler | null {
   if (compiler !== undefined) return compiler;
   compiler = null;
-  // Preferred: the engine's own rules glue (app-layer fields) when it exists; else the packet-level
-  // adapter in this directory (rules-adapter.ts: payload, addresses, ports, events).
-  const candidates = ['../engine/detect', '../engine/rules', './rules-adapter'];
-  for (const c of candidates) {
-    let m: Record<string, unknown>;
-    try { m = require(c); } catch { continue; }
-    const fn = (m.compileForEngine ?? m.compileRulesText) as Compiler | undefined;
-    if (typeof fn === 'function') { compiler = fn; break; }
-  }
+  // The engine's detector (src/engine/detect.ts compileForEngine, mode 'ips': every field incl.
+  // http.* / dns.*, sticky flow verdicts). Loaded on first use (it pulls in the rule compiler).
+  let m: Record<string, unknown>;
+  try { m = require('../engine/detect'); } catch { return compiler; }
+  const fn = m.compileForEngine as Compiler | undefined;
+  if (typeof fn === 'function') compiler = fn;
   return compiler;
 }
 

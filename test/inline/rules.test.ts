@@ -1,6 +1,6 @@
 /**
  * Inline with the real engine (src/engine/pipeline.ts) and real rules (signatures/ compiler +
- * matcher through src/inline/rules-adapter.ts), as root in two network namespaces: the same
+ * matcher through src/engine/detect.ts compileForEngine), as root in two network namespaces: the same
  * scenarios as plumbing.test.ts, decided by rules written in the Quell rule language.
  */
 import { test } from 'node:test';
