@@ -772,7 +772,9 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       fields.appKind = 1; fields.tx = tx;
       fields.txReq = tx.req.headersDone && (tx.flags & TXF_NO_REQUEST) === 0;
       fields.txReqBody = fields.txReq && (tx.req.done || (tx.flags & TXF_REQ_BODY_TRUNC) !== 0);
-      fields.txRes = tx.res.headersDone && tx.status >= 0;
+      // a response whose status line has no valid code ("2xx", "HTTP/1.1", "200\0", a body after a
+      // 100 or 204, not "HTTP/" at all) is still a response browsers render: exposed (no http.status)
+      fields.txRes = tx.res.headersDone;
       fields.txResBody = fields.txRes && (tx.res.done || (tx.flags & TXF_RES_BODY_TRUNC) !== 0);
       fields.txResFirst = (w & ((1 << HTTP_RESPONSE_HEADERS) | (1 << HTTP_RESPONSE_DONE))) !== 0;
       if (!fields.txReq && !fields.txRes) continue;
