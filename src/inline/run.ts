@@ -15,6 +15,8 @@ import { OpsMain, OpsMainOptions } from '../ops/host';
 import type { ReloadResult, Diagnostic } from '../control/handler';
 import type { InspectorInit } from './inspector';
 import { createShared } from './fanout';
+import { LineFile } from '../outputs/sinks';
+import type { LatencySnapshot } from './latency';
 import type { HttpLimits } from '../../decoders/app/http';
 
 export const MAX_QUEUES = 64;
@@ -82,7 +84,7 @@ interface WorkerState {
   answered: boolean;
   /** a fan-out helper (stopped after the readers, so no reader waits on a stopped helper) */
   helper: boolean;
-  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number> } | null;
+  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number>; latency?: LatencySnapshot } | null;
 }
 
 export interface RunIo {
@@ -107,6 +109,15 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     rulesText = readRules(opts.rulesFile);
     const diags = validate(rulesText, opts.rulesFile);
     if (diags) throw new RulesError('QUELL_E_RULES', `${opts.rulesFile}: the rules have errors`, diags);
+  }
+
+  // --eve FILE: non-blocking appends (a disk that stalls sheds records, counted, instead of
+  // stalling the main thread's event handling); reopened on SIGHUP for log rotation
+  let eveFile: LineFile | null = null;
+  if (opts.eveFile) {
+    try { eveFile = new LineFile(opts.eveFile); } catch (e) {
+      throw new QuellError('QUELL_E_FILE', `--eve ${opts.eveFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
   }
 
   // operations layer: sets + ban state before the workers start (they get shared snapshots)
@@ -137,8 +148,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     });
     if (rulesText !== null && opts.rulesFile) opsRules = setOpsRules(ops, rulesText, opts.rulesFile);
   }
-  const eve: NodeJS.WritableStream = opts.eveFile ? fs.createWriteStream(opts.eveFile, { flags: 'a' }) : io.out;
-  const write = (ev: Record<string, unknown>) => { eve.write(eveLine(ev)); };
+  const write = (ev: Record<string, unknown>) => { const l = eveLine(ev); if (eveFile) eveFile.write(l); else io.out.write(l); };
   const log = (s: string) => io.err.write(`quell run: ${s}\n`);
 
   // queue -> worker assignment: round-robin
@@ -283,8 +293,9 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
       event_type: 'stats', tsNs: BigInt(Date.now()) * 1000000n, final,
       inline: {
         uptime_s: Math.round((Date.now() - started) / 100) / 10, generation, policy: opts.failOpen ? 'fail-open' : 'fail-closed',
+        eve_file: eveFile ? { ...eveFile.counters } : null,
         queues,
-        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null })),
+        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null, verdict_latency: s.last?.latency ?? null })),
         engine: states.map((s) => s.last?.engine ?? null),
       },
     };
@@ -331,12 +342,20 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     requestStop();
     await Promise.race([done, new Promise((r) => setTimeout(r, SHUTDOWN_TIMEOUT_MS))]);
     if (ops) await ops.close();
+    if (eveFile) await eveFile.close();
     const f = fatal as { code: string; message: string; diagnostics?: RulesDiagnostic[] };
     if (f.diagnostics) throw new RulesError(f.code, f.message, f.diagnostics);
     throw new NfqError(f.code, f.message);
   }
   for (const k of readKernelQueueStats()) kernelBase.set(k.queue, { queueDropped: k.queueDropped, userDropped: k.userDropped });
 
+  // log rotation: `mv eve.json eve.json.1; kill -HUP`: records queued before the signal go to the
+  // old file, later ones to a new one at the same path (LineFile.reopen; none split, none lost)
+  const onHupEve = () => {
+    if (!eveFile) return;
+    void eveFile.reopen().then(() => { if (eveFile!.lastError) log(`SIGHUP: --eve ${opts.eveFile}: ${eveFile!.lastError}`); });
+  };
+  process.on('SIGHUP', onHupEve);
   process.on('SIGHUP', onHup);
   const onHupOps = () => {
     if (!ops || stopping) return;
@@ -367,12 +386,13 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   clearInterval(statsTimer);
   if (statsDeadline) clearTimeout(statsDeadline);
   process.off('SIGHUP', onHup);
+  process.off('SIGHUP', onHupEve);
   process.off('SIGINT', onStop);
   process.off('SIGTERM', onStop);
   write(statsEvent(true));
   if (ops) { process.off('SIGHUP', onHupOps); await ops.close(); }
   log('stopped: verdicts flushed, queues unbound');
-  if (eve !== io.out) await new Promise<void>((r) => (eve as fs.WriteStream).end(() => r()));
+  if (eveFile) await eveFile.close();
   const f = fatal as { code: string; message: string } | null;
   if (f) { log(`error[${f.code}]: ${f.message}`); return 1; }
   return 0;

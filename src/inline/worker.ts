@@ -18,6 +18,7 @@ import { V_ACCEPT, V_DROP } from '../io/batch';
 import { hostEngine, EngineSpec, HostedEngine, RulesError } from './engine-host';
 import type { EngineEvent } from '../engine/types';
 import { FanoutDispatcher, FanoutShared } from './fanout';
+import { LatencyHist } from './latency';
 
 export interface WorkerInit {
   index: number;
@@ -68,10 +69,12 @@ function main(): void {
   let lastStats = 0;
 
   const fan = init.fanout && init.fanout.length ? new FanoutDispatcher(init.fanout, sources[0].maxBatch, init.failOpen) : null;
+  const latency = new LatencyHist();
   const statsSnapshot = () => ({
     index: init.index,
     queues: sources.map((s) => s.stats()),
     worker: { ...counters },
+    latency: latency.snapshot(),
     ops: host.ops ? host.ops.stats() : undefined,
     fanout: fan ? { ...fan.counters, helpers: fan.k - 1 } : undefined,
     engine: safeEngineStats(),
@@ -106,6 +109,7 @@ function main(): void {
   function step(s: NfqueueSource, timeoutMs: number): number {
     const b = s.recvSync(timeoutMs);
     if (b === null) return 0;
+    latency.start();
     try {
       if (fan) fan.process(b, engine); else engine.processBatch(b);
     } catch (e) {
@@ -116,6 +120,7 @@ function main(): void {
       if (counters.engineErrors <= 3) port!.postMessage({ type: 'log', message: `engine error (batch ${init.failOpen ? 'accepted' : 'dropped'}): ${(e as Error).stack ?? e}` });
     }
     host.ops?.afterBatch(b);   // --pcap-drops: verdicts are known, bytes still valid
+    latency.stop(b.count);
     s.complete(b);
     counters.batches++;
     counters.packets += b.count;

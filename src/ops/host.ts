@@ -168,7 +168,7 @@ export class OpsMain {
     this.metrics.actionsShed.v = this.runner.counters.shedQueue + this.runner.counters.shedRate;
     this.metrics.actionsFailed.v = this.runner.counters.failed;
     this.metrics.outputShed.child('sqlite').v = this.sqlite?.counters.shed ?? 0;
-    this.metrics.outputShed.child('eve_file').v = this.eve?.counters.shed ?? 0;
+    if (this.eve) this.metrics.outputShed.child('eve_file').v = this.eve.counters.shed;
     this.metrics.outputShed.child('eve_socket').v = this.eveSocket?.fanout.counters.shed ?? 0;
     this.metrics.outputShed.child('proto').v = this.proto?.fanout.counters.shed ?? 0;
   }
@@ -211,7 +211,20 @@ export class OpsMain {
     }
     m.bytes.v = bytes;
     m.decodeEvents.v.set(evs);
+    // verdict latency: each reader worker's histogram (src/inline/latency.ts), summed; same bounds
+    const lat = new Float64Array(m.verdictLatency.counts.length);
+    let latSum = 0, latCount = 0;
+    for (const w of (inl as { workers?: Record<string, any>[] }).workers ?? []) { // eslint-disable-line @typescript-eslint/no-explicit-any
+      const l = w?.verdict_latency;
+      if (!l || !Array.isArray(l.counts) || l.counts.length !== lat.length) continue;
+      for (let i = 0; i < lat.length; i++) lat[i] += Number(l.counts[i] ?? 0);
+      latSum += Number(l.sum ?? 0); latCount += Number(l.count ?? 0);
+    }
+    m.verdictLatency.counts.set(lat);
+    m.verdictLatency.sum = latSum; m.verdictLatency.count = latCount;
     m.flowsActive.v = active; m.flowsMax.v = max;
+    const ef = (inl as { eve_file?: { shed?: number } | null }).eve_file;   // the runner's own --eve file
+    if (!this.eve && ef) m.outputShed.child('eve_file').v = Number(ef.shed ?? 0);
   }
 
   /** SIGHUP: reload set files (bad files keep their networks), reopen the EVE file. */
