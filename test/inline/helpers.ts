@@ -90,3 +90,31 @@ export async function applyIptables(pair: NetnsPair, args: string[]): Promise<vo
 }
 
 export function sleep(ms: number): Promise<void> { return new Promise((r) => setTimeout(r, ms)); }
+
+/**
+ * The HTTP + DNS scenario of plumbing.test.ts and rules.test.ts: a fresh namespace pair `ns`, a temp
+ * dir, the rules file `rulesName` written with `rulesText`, the python HTTP server (:8080) and the
+ * DNS fixture (:53, its log collected) in the server namespace, iptables applied for queue 0.
+ * The caller owns it: done() destroys the namespaces and the dir (also done here if setup fails).
+ */
+export interface HttpDnsScenario {
+  dir: string; pair: NetnsPair; rules: string;
+  http: { log: () => string };
+  dnsLog: () => string;
+  done: () => void;
+}
+export async function httpDnsScenario(tag: string, ns: string, rulesName: string, rulesText: string): Promise<HttpDnsScenario> {
+  const dir = tmpDir(tag);
+  const pair = NetnsPair.create(ns);
+  const done = () => { pair.destroy(); fs.rmSync(dir, { recursive: true, force: true }); };
+  try {
+    const rules = path.join(dir, rulesName);
+    fs.writeFileSync(rules, rulesText);
+    const http = await startHttpServer(pair, dir);
+    const dns = pair.spawn(pair.server, process.execPath, [path.join(FIXTURES, 'dns-server.js'), '53']);
+    let dnsLog = '';
+    dns.stdout!.on('data', (d) => { dnsLog += String(d); });
+    await applyIptables(pair, ['--queues', '0']);
+    return { dir, pair, rules, http, dnsLog: () => dnsLog, done };
+  } catch (e) { done(); throw e; }
+}

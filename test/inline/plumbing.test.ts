@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { loadNfqAddon } from '../../src/io/nfqueue';
-import { startQuell, startHttpServer, curl, tmpDir, applyIptables, MARKER_ENGINE, FIXTURES, lastStats, sleep } from './helpers';
+import { startQuell, startHttpServer, curl, tmpDir, applyIptables, MARKER_ENGINE, FIXTURES, lastStats, sleep, httpDnsScenario } from './helpers';
 
 const avail = netnsAvailability();
 const skip = avail.ok ? false : `skipped: ${avail.reason}`;
@@ -33,16 +33,9 @@ test('the native addon is built and loads (root runs need it)', { skip }, () => 
 });
 
 test('inline: benign passes, drop never reaches the server, reject resets within 1 s, replace rewrites, blocked DNS gets no answer', { skip, timeout: 120_000 }, async (t) => {
-  const dir = tmpDir('plumb');
-  const pair = NetnsPair.create('p');
+  const sc = await httpDnsScenario('plumb', 'p', 'rules.txt', RULES);
+  const { dir, pair, rules, http } = sc;
   try {
-    const rules = path.join(dir, 'rules.txt');
-    fs.writeFileSync(rules, RULES);
-    const http = await startHttpServer(pair, dir);
-    const dns = pair.spawn(pair.server, process.execPath, [path.join(FIXTURES, 'dns-server.js'), '53']);
-    let dnsLog = '';
-    dns.stdout!.on('data', (d) => { dnsLog += String(d); });
-    await applyIptables(pair, ['--queues', '0']);
     const q = await startQuell(pair, ['--queues', '0', '--rules', rules, '--engine-module', MARKER_ENGINE], dir);
     try {
       await t.test('benign HTTP request reaches the server and gets its answer', async () => {
@@ -83,9 +76,9 @@ test('inline: benign passes, drop never reaches the server, reject resets within
         assert.equal(ok.stdout.trim(), '10.199.1.1');
         const bad = pair.exec(pair.client, 'dig', [`@${pair.serverAddr}`, 'blocked.example', 'A', '+time=1', '+tries=1', '+short']);
         assert.equal(bad.status, 9, `dig: no reply (exit 9), got ${bad.status}: ${bad.stdout}`);
-        await waitFor(() => /allowed\.example/.test(dnsLog), 2000);
-        assert.match(dnsLog, /"allowed\.example"/);
-        assert.doesNotMatch(dnsLog, /blocked\.example/, 'the query never reached the DNS server');
+        await waitFor(() => /allowed\.example/.test(sc.dnsLog()), 2000);
+        assert.match(sc.dnsLog(), /"allowed\.example"/);
+        assert.doesNotMatch(sc.dnsLog(), /blocked\.example/, 'the query never reached the DNS server');
       });
 
       await t.test('stats events carry our verdict counters and the kernel counters', async () => {
@@ -116,8 +109,7 @@ test('inline: benign passes, drop never reaches the server, reject resets within
       assert.equal(after.stdout.trim(), '', 'queue unbound in the server namespace');
     }
   } finally {
-    pair.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
+    sc.done();
   }
 });
 

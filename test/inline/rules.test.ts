@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
-import { startQuell, startHttpServer, curl, tmpDir, applyIptables, FIXTURES, lastStats, sleep } from './helpers';
+import { startQuell, startHttpServer, curl, tmpDir, applyIptables, FIXTURES, lastStats, sleep, httpDnsScenario } from './helpers';
 import { rulesCompilerAvailable } from '../../src/inline/engine-host';
 import { QUELL_BIN } from '../helpers/paths';
 
@@ -59,16 +59,9 @@ rule dns_block {
 `;
 
 test('inline with real rules: benign passes (with http events), drop, reject < 1 s, replace, DNS block; bad rules are refused at start and on reload', { skip, timeout: 120_000 }, async (t) => {
-  const dir = tmpDir('rules');
-  const pair = NetnsPair.create('r');
+  const sc = await httpDnsScenario('rules', 'r', 'rules.ql', RULES);
+  const { dir, pair, rules, http } = sc;
   try {
-    const rules = path.join(dir, 'rules.ql');
-    fs.writeFileSync(rules, RULES);
-    const http = await startHttpServer(pair, dir);
-    const dns = pair.spawn(pair.server, process.execPath, [path.join(FIXTURES, 'dns-server.js'), '53']);
-    let dnsLog = '';
-    dns.stdout!.on('data', (d) => { dnsLog += String(d); });
-    await applyIptables(pair, ['--queues', '0']);
 
     await t.test('a rules file with errors is refused at start with the compiler diagnostics (exit 1)', () => {
       const bad = path.join(dir, 'bad.ql');
@@ -114,8 +107,8 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
         assert.equal(ok.stdout.trim(), '10.199.1.1', ok.stderr);
         const bad = pair.exec(pair.client, 'dig', [`@${pair.serverAddr}`, 'blocked.example', '+time=1', '+tries=1', '+short']);
         assert.equal(bad.status, 9, bad.stdout);
-        await waitFor(() => /allowed/.test(dnsLog), 2000);
-        assert.doesNotMatch(dnsLog, /blocked/);
+        await waitFor(() => /allowed/.test(sc.dnsLog()), 2000);
+        assert.doesNotMatch(sc.dnsLog(), /blocked/);
       });
       let appFields = true;
       try { require.resolve('../../src/engine/detect'); } catch { appFields = false; }
@@ -124,7 +117,7 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
         const bad = pair.exec(pair.client, 'dig', [`@${pair.serverAddr}`, 'blocked2.example', '+time=1', '+tries=1', '+short']);
         assert.equal(bad.status, 9, bad.stdout);
         await sleep(200);
-        assert.doesNotMatch(dnsLog, /blocked2/);
+        assert.doesNotMatch(sc.dnsLog(), /blocked2/);
       });
       await t.test('SIGHUP with broken rules: refused with diagnostics, old rules keep running; fixed rules swap in', async () => {
         fs.writeFileSync(rules, RULES + '\nrule broken { condition: $missing }\n');
@@ -159,8 +152,7 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
       assert.equal(await q.stop('SIGTERM'), 0, q.stderr());
     }
   } finally {
-    pair.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
+    sc.done();
   }
 });
 
