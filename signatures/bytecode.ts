@@ -10,6 +10,8 @@ export const enum Op {
   FOUND, COUNT, COUNT_IN, OFFSET, LENGTH, AT, IN, FILESIZE, READ_INT, OF, LOADVAR, FOR_RANGE, FOR_LIST,
   RULE, NUM_FIELD, BYTES_CMP, BYTES_MATCH, BYTES_LEN, BYTES_DEFINED, BYTES_INSET, IP_INSET, NUM_INSET,
   EVENT, FLOW_HAS, FLOW_TAG, RATE, PROTO, POP,
+  // appended (numbering of the ops above unchanged): host tags (keywords/host.ts), numeric text fields
+  HOST_HAS, HOST_TAG, BYTES_NUM,
 }
 
 /** number of Int32 words per instruction, including the opcode */
@@ -25,6 +27,8 @@ export const OP_SIZE: number[] = [];
   OP_SIZE[Op.BYTES_LEN] = 3; OP_SIZE[Op.BYTES_DEFINED] = 3; OP_SIZE[Op.IP_INSET] = 3; OP_SIZE[Op.NUM_INSET] = 3;
   OP_SIZE[Op.BYTES_MATCH] = 4; OP_SIZE[Op.BYTES_INSET] = 4; OP_SIZE[Op.FOR_RANGE] = 4; OP_SIZE[Op.RATE] = 4;
   OP_SIZE[Op.BYTES_CMP] = 5; OP_SIZE[Op.FOR_LIST] = 5;
+  // HOST_HAS tconst side; HOST_TAG tconst side expireMs; BYTES_NUM field key
+  OP_SIZE[Op.HOST_HAS] = 3; OP_SIZE[Op.HOST_TAG] = 4; OP_SIZE[Op.BYTES_NUM] = 3;
 })();
 
 /** quantifier kinds for OF / FOR_* */

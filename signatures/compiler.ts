@@ -21,6 +21,7 @@ import { DiagnosticBag } from './diagnostics';
 import { Op, OP_SIZE, Quant, CMP_OPS, L4_DPORT, L4_SPORT, Decision } from './bytecode';
 import { FIELDS, FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
 import { OPS_FIELDS, OPS_FUNCS, BY_SYN_PENDING } from './keywords/ops';
+import { HOST_SIDES, HOST_TAG_MAX_EXPIRE_MS } from './keywords/host';
 import type { Proto } from './keywords/types';
 import { EVENT_NAMES } from '../decoders/events';
 import { APP_EVENT_NAMES } from '../decoders/app/events';
@@ -104,6 +105,9 @@ export function unescapeText(tok: Tok, file: string, diags: DiagnosticBag | null
   }
   return Uint8Array.from(out);
 }
+
+/** `a OP b` computed as `b OP' a` (numeric text fields, whose value is pushed after the number). */
+const MIRROR_OP: Record<string, Op> = { '<': Op.GT, '<=': Op.GE, '>': Op.LT, '>=': Op.LE, '==': Op.EQ, '!=': Op.NE };
 
 function parseNumberTok(t: Tok): number {
   const v = t.text;
@@ -1076,6 +1080,7 @@ export class Compiler {
         return { t: 'field', field: fid, key, node: e };
       }
       case 'call': return this.call(e, ctx);
+      case 'mcall': return this.methodCall(e, ctx);
     }
     d.error('E021', file, e.s, e.e - e.s, `unsupported expression`);
     return { t: 'err' };
@@ -1199,10 +1204,56 @@ export class Compiler {
     }
     const opsFunc = OPS_FUNCS.find((f) => f.name === name);
     if (opsFunc) return this.opsCall(e, opsFunc, file);
+    if (name === 'host') { d.error('E017', file, e.s, e.e - e.s, '`host(...)` is not a value', 'call a method on it: `host(src).has("x")` or `host(src).tag("x", expire = 10m)`'); return { t: 'err' }; }
     if (OPS_FIELDS.some((f) => f.name === name)) { d.error('E017', file, e.s, e.e - e.s, `\`${name}\` is a value, not a function`, `write \`${name}\` without parentheses`); return { t: 'err' }; }
-    const known = ['flow.tag', 'flow.has', 'count', ...OPS_FUNCS.map((f) => f.name), 'uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32'];
+    const known = ['flow.tag', 'flow.has', 'count', 'host', ...OPS_FUNCS.map((f) => f.name), 'uint8', 'uint16', 'uint32', 'int8', 'int16', 'int32'];
     d.error('E023', file, e.name.offset, name.length, `unknown function \`${name}\``, suggest(name, known) ?? 'functions: flow.tag, flow.has, count, uint8..uint32be, int8..int32be');
     return { t: 'err' };
+  }
+
+  /**
+   * `host(src|dst).tag("x", expire = DURATION)` (always true) and `host(src|dst).has("x")`
+   * (signatures/keywords/host.ts): Op.HOST_TAG tconst side expireMs / Op.HOST_HAS tconst side.
+   */
+  private methodCall(e: N, ctx: RuleCtx): Res {
+    const d = this.diags, file = ctx.file;
+    const obj = e.name.text as string, method = e.method.text as string;
+    const args = e.args as { name: Tok | null; value: N }[];
+    const margs = e.margs as { name: Tok | null; value: N }[];
+    if (obj !== 'host') { d.error('E023', file, e.name.offset, obj.length, `unknown object \`${obj}(...)\``, 'the only object with methods is `host(src)` / `host(dst)`: `host(src).has("x")`'); return { t: 'err' }; }
+    const a0 = args[0];
+    const side = args.length === 1 && !a0.name && a0.value.k === 'ident' ? HOST_SIDES.indexOf(a0.value.name.text) : -1;
+    if (side < 0) {
+      const sp = args.length ? { s: args[0].name ? args[0].name.offset : args[0].value.s, e: args[args.length - 1].value.e } : { s: e.s, e: e.e };
+      d.error('E017', file, sp.s, sp.e - sp.s, '`host(...)` takes `src` or `dst`', 'for example `host(src).has("scanner")`'); return { t: 'err' };
+    }
+    if (method !== 'tag' && method !== 'has') { d.error('E023', file, e.method.offset, method.length, `unknown method \`${method}\` of \`host(...)\``, suggest(method, ['tag', 'has']) ?? 'methods: `tag("x", expire = 10m)`, `has("x")`'); return { t: 'err' }; }
+    const example = method === 'tag' ? `host(${HOST_SIDES[side]}).tag("scanner", expire = 10m)` : `host(${HOST_SIDES[side]}).has("scanner")`;
+    const first = margs[0];
+    if (!first || first.name || first.value.k !== 'str') {
+      const sp = first ? first.value : e;
+      d.error('E017', file, sp.s, sp.e - sp.s, `\`${method}\` takes the tag name as a string first`, `for example \`${example}\``); return { t: 'err' };
+    }
+    const tag = this.tconst(LATIN1(unescapeText(first.value.tok, file, d)));
+    if (method === 'has') {
+      if (margs.length !== 1) {
+        const x = margs[1], s0 = x.name ? x.name.offset : x.value.s;
+        d.error('E017', file, s0, margs[margs.length - 1].value.e - s0, '`has` takes only the tag name (the expiry is set by `tag`)', `for example \`${example}\``); return { t: 'err' };
+      }
+      this.em.emit(Op.HOST_HAS, tag, side); return { t: 'bool' };
+    }
+    let expire = -1;
+    for (let i = 1; i < margs.length; i++) {
+      const a = margs[i];
+      const k = a.name?.text;
+      if (k === 'expire' && a.value.k === 'dur' && expire < 0) { expire = durationMs(a.value.tok); continue; }
+      const what = k === 'expire' ? (expire >= 0 ? '`expire` given twice' : '`expire` takes a duration (30s, 10m, 1h)') : k ? `unknown argument \`${k}\`` : 'the expiry is named: `expire = DURATION`';
+      const s0 = a.name ? a.name.offset : a.value.s;
+      d.error('E017', file, s0, a.value.e - s0, `\`tag\`: ${what}`, `for example \`${example}\``); return { t: 'err' };
+    }
+    if (expire < 0) { d.error('E017', file, e.s, e.e - e.s, '`tag` needs `expire = DURATION`', `for example \`${example}\``); return { t: 'err' }; }
+    if (!(expire >= 1 && expire <= HOST_TAG_MAX_EXPIRE_MS)) { d.error('E017', file, e.s, e.e - e.s, `\`tag\`: expire must be between 1ms and ${HOST_TAG_MAX_EXPIRE_MS / 86_400_000}d`, `for example \`${example}\``); return { t: 'err' }; }
+    this.em.emit(Op.HOST_TAG, tag, side, expire); return { t: 'bool' };
   }
 
   /** `scan.ports(window = 10s)`, `synflood.pending(window = 1s)` (signatures/keywords/ops.ts): one counter per call site. */
@@ -1280,6 +1331,12 @@ export class Compiler {
         if (b.t !== 'regex') { d.error('E017', file, e.b.s, e.b.e - e.b.s, '`matches` needs a regular expression `/.../`'); return { t: 'err' }; }
         em.emit(Op.BYTES_MATCH, a.field, a.key, b.pat); return { t: 'bool' };
       }
+      if (FIELDS[a.field].numText && (b.t === 'num' || b.t === 'bool') && (rel[op] !== undefined || op === '==' || op === '!=')) {
+        // numeric text field against a number (`http.status >= 500`): b is already on the stack,
+        // so push the field's number after it and compare mirrored (b OP' field == field OP b)
+        em.emit(Op.BYTES_NUM, a.field, a.key);
+        em.emit(MIRROR_OP[op]); return { t: 'bool' };
+      }
       let bytes: Uint8Array | null = null;
       if (b.t === 'str') bytes = b.bytes;
       else if (b.t === 'num' && e.b.k === 'num') { em.code.length = em.code.length - 2; bytes = Buffer.from(String(parseNumberTok(e.b.tok)), 'latin1'); }
@@ -1295,6 +1352,9 @@ export class Compiler {
     }
     const b = this.expr(e.b, ctx);
     if (b.t === 'err') return b;
+    if (b.t === 'field' && FIELDS[b.field].numText && (a.t === 'num' || a.t === 'bool') && (rel[op] !== undefined || op === '==' || op === '!=')) {
+      em.emit(Op.BYTES_NUM, b.field, b.key); em.emit(rel[op] ?? (op === '==' ? Op.EQ : Op.NE)); return { t: 'bool' }; // `500 <= http.status`
+    }
     if (b.t === 'field' || b.t === 'str' || b.t === 'regex' || b.t === 'set' || b.t === 'ip') {
       d.error('E017', file, e.b.s, e.b.e - e.b.s, `cannot compare an integer with a ${b.t === 'field' ? 'byte field' : b.t === 'str' ? 'string' : b.t}`); return { t: 'err' };
     }

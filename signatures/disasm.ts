@@ -7,6 +7,7 @@ import type { CompiledRuleset } from './ruleset';
 import { Op, OP_SIZE, CMP_OPS, DECISION_NAMES, L4_DPORT, L4_SPORT } from './bytecode';
 import { FIELDS } from './keywords/registry';
 import { RATE_BY_NAMES } from './keywords/ops';
+import { HOST_SIDES } from './keywords/host';
 import { EVENT_NAMES } from '../decoders/events';
 
 const OP_NAMES: Record<number, string> = {};
@@ -19,6 +20,7 @@ for (const [k, v] of Object.entries({
   NUM_FIELD: Op.NUM_FIELD, BYTES_CMP: Op.BYTES_CMP, BYTES_MATCH: Op.BYTES_MATCH, BYTES_LEN: Op.BYTES_LEN,
   BYTES_DEFINED: Op.BYTES_DEFINED, BYTES_INSET: Op.BYTES_INSET, IP_INSET: Op.IP_INSET, NUM_INSET: Op.NUM_INSET,
   EVENT: Op.EVENT, FLOW_HAS: Op.FLOW_HAS, FLOW_TAG: Op.FLOW_TAG, RATE: Op.RATE, PROTO: Op.PROTO, POP: Op.POP,
+  HOST_HAS: Op.HOST_HAS, HOST_TAG: Op.HOST_TAG, BYTES_NUM: Op.BYTES_NUM,
 })) OP_NAMES[v] = k;
 
 const QUANTS = ['any', 'all', 'none', 'n', 'pct'];
@@ -77,6 +79,9 @@ export function dumpRuleset(rs: CompiledRuleset): string {
         case Op.EVENT: arg = EVENT_NAMES[a[0]]; break;
         case Op.FLOW_HAS: case Op.FLOW_TAG: arg = JSON.stringify(rs.tconsts[a[0]]); break;
         case Op.RATE: arg = `counter ${a[0]} by ${RATE_BY_NAMES[a[1]] ?? a[1]} window ${a[2]} ms`; break;
+        case Op.HOST_HAS: arg = `${HOST_SIDES[a[1]] ?? a[1]} ${JSON.stringify(rs.tconsts[a[0]])}`; break;
+        case Op.HOST_TAG: arg = `${HOST_SIDES[a[1]] ?? a[1]} ${JSON.stringify(rs.tconsts[a[0]])} expire ${a[2]} ms`; break;
+        case Op.BYTES_NUM: arg = `${field(a[0])}${a[1] >= 0 ? `["${rs.tconsts[a[1]]}"]` : ''} as number`; break;
         case Op.PROTO: arg = ['ip', 'tcp', 'udp', 'icmp', 'http', 'dns'].filter((_, i) => a[0] & (1 << i)).join('|'); break;
         default: arg = '';
       }

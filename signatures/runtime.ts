@@ -45,6 +45,11 @@ export interface FieldSource {
   flowTag(tag: string): void;
   /** counts one hit for (counter, key chosen by `by`: 0 src, 1 dst, 2 flow) and returns the hits within the window */
   rate(counter: number, by: number, windowMs: number): number;
+  /** `host(src|dst).has(tag)`: side 0 src, 1 dst (keywords/host.ts); the tag is set and not
+   *  expired at this packet's time. Optional: a source without it has no host tags (false). */
+  hostHas?(tag: string, side: number): boolean;
+  /** `host(src|dst).tag(tag, expire = expireMs)`: set or refresh the tag until packet time + expireMs. Optional. */
+  hostTag?(tag: string, side: number, expireMs: number): void;
 }
 
 /** A FieldSource with nothing but the payload: what `quell scan` uses for files. */
@@ -91,6 +96,21 @@ function alnum(b: number): boolean { return (b >= 0x30 && b <= 0x39) || (b >= 0x
 function toI64(x: number): bigint { return BigInt.asIntN(64, BigInt(Math.trunc(x))); }
 function fromI64(b: bigint): number { return Number(BigInt.asIntN(64, b)); }
 function isI32(x: number): boolean { return x === (x | 0); }
+
+/** Longest decimal text read as a number by Op.BYTES_NUM (keeps the value an exact integer). */
+export const MAX_DECIMAL_DIGITS = 15;
+
+/** buf[off..off+len) as an unsigned decimal integer; NaN when empty, too long or not all digits. */
+function decimalOf(buf: Uint8Array, off: number, len: number): number {
+  if (len <= 0 || len > MAX_DECIMAL_DIGITS) return NaN;
+  let v = 0;
+  for (let i = off; i < off + len; i++) {
+    const c = buf[i] - 0x30;
+    if (c < 0 || c > 9) return NaN;
+    v = v * 10 + c;
+  }
+  return v;
+}
 
 export class Matcher {
   readonly rs: CompiledRuleset;
@@ -665,6 +685,16 @@ export class Matcher {
         case Op.FLOW_TAG: f.flowTag(this.rs.tconsts[code[pc + 1]]); st[sp++] = 1; pc += 2; break;
         case Op.RATE: st[sp++] = f.rate(code[pc + 1], code[pc + 2], code[pc + 3]); pc += 4; break;
         case Op.PROTO: st[sp++] = (f.protoMask() & code[pc + 1]) !== 0 ? 1 : 0; pc += 2; break;
+        case Op.HOST_HAS: st[sp++] = f.hostHas !== undefined && f.hostHas(this.rs.tconsts[code[pc + 1]], code[pc + 2]) ? 1 : 0; pc += 3; break;
+        case Op.HOST_TAG: if (f.hostTag !== undefined) f.hostTag(this.rs.tconsts[code[pc + 1]], code[pc + 2], code[pc + 3]); st[sp++] = 1; pc += 4; break;
+        case Op.BYTES_NUM: {
+          // the engine's parsed value first (http.status: parsed once per transaction by the
+          // HTTP parser); else the field's text as a decimal number (sources that only give bytes)
+          const fid = code[pc + 1], key = code[pc + 2];
+          let v = key < 0 ? f.num(fid) : NaN;
+          if (v !== v && f.bytes(fid, key < 0 ? null : this.rs.tconsts[key], this.slice)) v = decimalOf(this.slice.buf, this.slice.off, this.slice.len);
+          st[sp++] = v; pc += 3; break;
+        }
         default: throw new Error(`bad opcode ${op} at ${pc}`);
       }
     }

@@ -8,7 +8,7 @@ export const HTTP: KeywordDef[] = [
   { name: 'http.user_agent', type: 'buffer', protos: H, doc: 'User-Agent header value' },
   { name: 'http.header', type: 'buffer', protos: H, keyed: true, doc: 'value of the named request/response header: http.header["Name"] (name case-insensitive)' },
   { name: 'http.request_body', type: 'buffer', protos: H, doc: 'request body (dechunked, bounded)' },
-  { name: 'http.status', type: 'buffer', protos: H, doc: 'response status code as text ("404"); comparing with a number compares its decimal text' },
+  { name: 'http.status', type: 'buffer', protos: H, numText: true, doc: 'response status code: compared with a number it is an integer (`http.status >= 500`, `== 404`); with a string or string operator it is its 3-digit text (`== "404"`, `startswith "4"`); absent (undefined) without a response' },
   { name: 'http.server', type: 'buffer', protos: H, doc: 'Server response header value' },
   { name: 'http.content_type', type: 'buffer', protos: H, doc: 'Content-Type header value' },
   { name: 'http.response_body', type: 'buffer', protos: H, doc: 'response body (dechunked, bounded)' },

@@ -12,6 +12,7 @@ import { FLOW } from './flow';
 import { HTTP } from './http';
 import { DNS } from './dns';
 import { OPS_SPECIAL } from './ops';
+import { HOST_SPECIAL } from './host';
 
 export const FAMILIES: { family: string; defs: KeywordDef[] }[] = [
   { family: 'payload', defs: PAYLOAD },
@@ -33,6 +34,7 @@ export const SPECIAL_KEYWORDS: { name: string; doc: string }[] = [
   { name: 'event.<name>', doc: 'decode event raised for this packet (names from decoders/events.ts), boolean' },
   { name: 'flow.tag("x")', doc: 'sets tag x on the flow (always true; evaluated when reached)' },
   { name: 'flow.has("x")', doc: 'the flow carries tag x' },
+  ...HOST_SPECIAL,
   { name: 'count(by = src|dst|flow, window = 60s)', doc: 'counts evaluations per key within the window (threshold/rate), integer' },
   ...OPS_SPECIAL,
   { name: 'filesize', doc: 'length of the payload buffer (the whole file for `quell scan`)' },

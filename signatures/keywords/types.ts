@@ -17,5 +17,8 @@ export interface KeywordDef {
   protos: Proto[];
   /** takes a key: http.header["Name"] */
   keyed?: boolean;
+  /** a byte field whose value is a decimal number (http.status): compared with a number by
+   *  `== != < <= > >=` it compares numerically (FieldSource.num, else its text parsed) */
+  numText?: boolean;
   doc: string;
 }

@@ -25,6 +25,7 @@ import { BY_SCAN_PORTS, BY_SYN_PENDING, BY_TIME_HOUR, BY_TIME_WEEKDAY, BY_TIME_M
 import { ActionRunner, ActionSpec as RunAction } from './actions';
 import { TimeOfDay, defaultTimeZone } from './time';
 import { parsePrefix } from './addr';
+import { HostTags, HOST_TAGS_MAX } from './host-tags';
 
 /** Which address the gate checks. 'src': inbound queues; 'dst': outbound queues; 'pair': either end. */
 export type GateMode = 'src' | 'dst' | 'pair';
@@ -38,6 +39,8 @@ export interface WorkerOpsOptions {
   rateMaxKeys?: number;
   /** sources (destinations) per scan.ports (synflood.pending) call site; default SCAN_MAX_SOURCES */
   scanMaxSources?: number;
+  /** host x tag entries of `host(src).tag(...)` (host-tags.ts); default HOST_TAGS_MAX */
+  hostTagsMax?: number;
 }
 
 /** Engine shape the hook needs (QuellEngine satisfies it). */
@@ -56,6 +59,8 @@ export class WorkerOps {
   private rates: RateCounter[] = [];
   private readonly rateMaxKeys: number;
   private readonly scanMaxSources: number;
+  /** `host(src|dst).tag/has` state of this worker (host-tags.ts): per worker, like the rate counters */
+  readonly hostTags: HostTags;
   readonly counters: WorkerOpsCounters = { gated: 0, blocked: 0, allowed: 0, allowOverrides: 0, localBans: 0, localBlocked: 0 };
 
   constructor(snap: SetsSnapshot | null, o: WorkerOpsOptions = {}) {
@@ -65,7 +70,13 @@ export class WorkerOps {
     this.time = new TimeOfDay(o.timeZone ?? defaultTimeZone());
     this.rateMaxKeys = o.rateMaxKeys ?? RATE_MAX_KEYS;
     this.scanMaxSources = o.scanMaxSources ?? SCAN_MAX_SOURCES;
+    this.hostTags = new HostTags(o.hostTagsMax ?? HOST_TAGS_MAX);
   }
+
+  /** `host(src|dst).tag(tag, expire = expireMs)` (side 0 src, 1 dst) at packet time `now` (ms). */
+  hostTag(tag: string, side: number, expireMs: number, pkt: PacketView, now: number): void { this.hostTags.tagPacket(tag, side, expireMs, pkt, now); }
+  /** `host(src|dst).has(tag)`: set and not expired at packet time `now` (ms). No allocation. */
+  hostHas(tag: string, side: number, pkt: PacketView, now: number): boolean { return this.hostTags.hasPacket(tag, side, pkt, now); }
 
   /** New sets snapshot from the main thread (file reload). Call between batches. */
   setSnapshot(snap: SetsSnapshot): void {
@@ -246,7 +257,7 @@ export class WorkerOps {
     for (const x of this.scanAt) if (x) scanEvictions += x.evictions;
     for (const x of this.floodAt) if (x) scanEvictions += x.evictions;
     // blocked/allowed from the gate itself (also counts direct gate4/gate6 callers), + local bans
-    return { ...this.counters, blocked: this.gate.blocked + this.counters.localBlocked, allowed: this.gate.allowed, rateEvictions: evictions, scanEvictions, timeComputes: this.time.computes, localBanEntries: this.local.size };
+    return { ...this.counters, blocked: this.gate.blocked + this.counters.localBlocked, allowed: this.gate.allowed, rateEvictions: evictions, scanEvictions, timeComputes: this.time.computes, localBanEntries: this.local.size, ...this.hostTags.stats() };
   }
 }
 
