@@ -361,6 +361,8 @@ class DetectFields implements FieldSource {
       case FLOW_BYTES: return s >= 0 && e !== null ? e.flows.bytes[2 * s] + e.flows.bytes[2 * s + 1] : NaN;
       case FLOW_PKTS: return s >= 0 && e !== null ? e.flows.pkts[2 * s] + e.flows.pkts[2 * s + 1] : NaN;
       case FLOW_AGE: return s >= 0 && e !== null ? Math.floor((e.curTsUs - e.flows.startUs[s]) / 1e6) : NaN;
+      // numeric http.status (Op.BYTES_NUM): the code the HTTP parser parsed once per transaction
+      case H_STATUS: return this.appKind === 1 && this.txRes && this.tx!.status >= 0 ? this.tx!.status : NaN;
       default: return NaN;
     }
   }
@@ -454,6 +456,10 @@ class DetectFields implements FieldSource {
     if (!m) { m = new Set(); this.tagMore[s] = m; }
     m.add(tag);
   }
+
+  /** host(src|dst).has / .tag (signatures/keywords/host.ts): the ops runtime's per-worker table, packet clock. */
+  hostHas(tag: string, side: number): boolean { return this.ops !== null && this.ops.hostHas(tag, side, this.pkt, this.nowMs); }
+  hostTag(tag: string, side: number, expireMs: number): void { if (this.ops !== null) this.ops.hostTag(tag, side, expireMs, this.pkt, this.nowMs); }
 
   rate(counter: number, by: number, windowMs: number): number {
     if (this.ops === null) return NaN;
