@@ -27,7 +27,7 @@ export const TUNNEL_NAMES: readonly string[] = ['none', 'ipip', 'gre', 'vxlan', 
 /**
  * Start decoding the inner packet of a tunnel whose payload is buf[off, end). Returns false when
  * tunnels are off or too deep: the caller then leaves the payload as the outer packet's payload.
- * On true the outer L4 fields are cleared (the inner decoders fill the view again).
+ * On true the outer L4 and payload fields are cleared as reset() does (the inner decoders fill them again).
  */
 export function enterTunnel(v: PacketView, kind: number, off: number, end: number, ctx: DecodeContext): boolean {
   v.payloadOff = off; v.payloadLen = end - off;
@@ -41,6 +41,8 @@ export function enterTunnel(v: PacketView, kind: number, off: number, end: numbe
   v.tcpFlags = 0; v.seq = 0; v.ack = 0; v.win = 0; v.tcpHdrLen = 0; v.urgPtr = 0;
   v.optMss = -1; v.optWscale = -1; v.optSackPerm = false; v.optTsVal = -1; v.optTsEcr = -1; v.sackCount = 0;
   v.icmpType = -1; v.icmpCode = -1;
+  // the inner decoders expect the payload as reset() leaves it (some set only the offset on errors)
+  v.payloadOff = 0; v.payloadLen = 0;
   return true;
 }
 

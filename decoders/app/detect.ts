@@ -8,7 +8,7 @@
  * Heuristics (measured precision against nDPI's labels is in docs/app.md):
  * - HTTP (TCP only): to-server data starts with a known request method followed by one space,
  *   then a request line that ends in "HTTP/1.0" / "HTTP/1.1" (or "HTTP/0.9" style "GET /x" with
- *   no version, GET only). Lines ending in RTSP/x or SIP/x are rejected (OPTIONS is shared).
+ *   no version: GET, POST and HEAD). Lines ending in RTSP/x or SIP/x are rejected (OPTIONS is shared).
  *   To-client data starts with "HTTP/1." followed by a digit, a space and 3 digits.
  * - DNS over UDP: the datagram parses as one complete DNS message: 1..DETECT_DNS_MAX_QD
  *   questions, valid labels, qclass IN/CH/HS/NONE/ANY, opcode QUERY/IQUERY/STATUS/NOTIFY/UPDATE,
@@ -104,8 +104,10 @@ function httpRequest(buf: Uint8Array, off: number, len: number): number {
   if (tl >= 6 && buf[s] === 0x48 && buf[s + 1] === 0x54 && buf[s + 2] === 0x54 && buf[s + 3] === 0x50 && buf[s + 4] === 0x2f) return APP_HTTP;
   if (tl >= 5 && ((buf[s] === 0x52 && buf[s + 1] === 0x54 && buf[s + 2] === 0x53 && buf[s + 3] === 0x50) ||
       (buf[s] === 0x53 && buf[s + 1] === 0x49 && buf[s + 2] === 0x50 && buf[s + 3] === 0x2f))) return APP_NONE;
-  // HTTP/0.9: "GET /path" and nothing else on the line
-  if (m === 3 && buf[off] === 0x47 && s === off + m + 1 && buf[s] === 0x2f) return APP_HTTP;
+  // HTTP/0.9 style: "GET /path" (or POST/HEAD: not HTTP/0.9 but sent that way and logged by Zeek,
+  // which flags invalid_http_09_request_method) and nothing else on the line
+  if (s === off + m + 1 && buf[s] === 0x2f && ((m === 3 && buf[off] === 0x47) ||
+      (m === 4 && ((buf[off] === 0x50 && buf[off + 1] === 0x4f) || (buf[off] === 0x48 && buf[off + 1] === 0x45))))) return APP_HTTP;
   return APP_NONE;
 }
 

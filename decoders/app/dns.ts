@@ -70,14 +70,19 @@ export const DNS_OPCODE_UPDATE = 5;
 
 /**
  * For an UPDATE message (opcode 5, RFC 2136) the question section is the zone (name, SOA) and the
- * answer/authority sections are the prerequisites/updates: index of the first such record (the
- * name being changed, which Zeek logs as the query and flow summaries use), -1 if none or not an
- * UPDATE. Additional records (TSIG, OPT) are not considered.
+ * answer/authority sections are the prerequisites/updates: the distinct owner names of those
+ * records in wire order (what is being changed; Zeek logs the first as the query). Additional
+ * records (TSIG, OPT) are left out. Empty for other opcodes. Output time only (allocates).
  */
-export function updateRecordIndex(m: DnsMessage): number {
-  if (m.opcode !== DNS_OPCODE_UPDATE) return -1;
-  for (let i = 0; i < m.nrr; i++) if (m.rrSection[i] === DNS_SEC_ANSWER || m.rrSection[i] === DNS_SEC_AUTHORITY) return i;
-  return -1;
+export function updateNames(m: DnsMessage): string[] {
+  const out: string[] = [];
+  if (m.opcode !== DNS_OPCODE_UPDATE) return out;
+  for (let i = 0; i < m.nrr; i++) {
+    if (m.rrSection[i] !== DNS_SEC_ANSWER && m.rrSection[i] !== DNS_SEC_AUTHORITY) continue;
+    const n = m.nameStr(m.rrNameOff[i], m.rrNameLen[i]) || '<root>';
+    if (!out.includes(n)) out.push(n);
+  }
+  return out;
 }
 
 export class DnsMessage {

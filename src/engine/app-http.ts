@@ -7,7 +7,8 @@
 import { HttpParser, HttpTx, HttpLimits, HTTP_TX_DONE, TXF_NO_REQUEST, httpTxEve, latin1 } from '../../decoders/app/http';
 import type { AppLayer, FlowApp } from './app';
 
-export interface HttpSummary { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null }
+/** interim_status (a 1xx before the final status, e.g. 100 Continue; Arkime lists it among the status codes, Zeek as info_code) is present only when there was one. */
+export interface HttpSummary { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null; interim_status?: number }
 
 export class HttpGlue {
   readonly parser: HttpParser;
@@ -32,6 +33,15 @@ export class HttpGlue {
   end(): void { this.parser.finish(); }
 }
 
+/** A CONNECT's Host header, lower-case, port stripped (like the other summaries' host); null without one. */
+function connectHost(h: string | undefined): string | null {
+  if (h === undefined) return null;
+  h = h.trim().toLowerCase();
+  if (h.startsWith('[')) { const e = h.indexOf(']'); return e > 0 ? h.slice(0, e + 1) : h; }
+  const c = h.indexOf(':');
+  return c >= 0 && h.indexOf(':', c + 1) < 0 ? h.slice(0, c) : h;
+}
+
 /** Build the callback shared by all parsers of one AppLayer. */
 export function makeHttpCallback(app: AppLayer, flowApp: (slot: number) => FlowApp | null,
   emit: (slot: number, tx: HttpTx, txId: number) => void): (tx: HttpTx, what: number, p: HttpParser) => void {
@@ -47,10 +57,15 @@ export function makeHttpCallback(app: AppLayer, flowApp: (slot: number) => FlowA
       // only the five summary fields (httpTxRecord would build every field)
       const q = tx.req.buf, req = (tx.flags & TXF_NO_REQUEST) === 0;
       const str = (o: number, l: number) => (req && l >= 0 ? latin1(q, o, l) : null);
-      app.pushTx(st.httpTx, {
-        method: str(tx.methodOff, tx.methodLen), uri: str(tx.uriOff, tx.uriLen), host: str(tx.hostOff, tx.hostLen),
+      // CONNECT: the summary's host is the Host header only, as Zeek logs it (the authority is the
+      // uri; EVE's http.hostname keeps Suricata's authority-derived host)
+      const host = tx.isConnect ? connectHost(req ? tx.req.headerStr('host') : undefined) : str(tx.hostOff, tx.hostLen);
+      const sum: HttpSummary = {
+        method: str(tx.methodOff, tx.methodLen), uri: str(tx.uriOff, tx.uriLen), host,
         user_agent: str(tx.uaOff, tx.uaLen), status: tx.status >= 0 ? tx.status : null,
-      });
+      };
+      if (tx.interimStatus >= 0) sum.interim_status = tx.interimStatus;
+      app.pushTx(st.httpTx, sum);
     }
     if (app.events) emit(slot, tx, txId);
   };

@@ -16,7 +16,7 @@
 import {
   detectApp, APP_DNS, APP_HTTP, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES,
 } from '../../decoders/app/detect';
-import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype, updateRecordIndex } from '../../decoders/app/dns';
+import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype, updateNames, DNS_OPCODE_UPDATE } from '../../decoders/app/dns';
 import { FF_APP_DONE } from './flows';
 import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
 import type { HttpTx, HttpParser, HttpLimits } from '../../decoders/app/http';
@@ -38,7 +38,8 @@ export const HTTP_PARSER_POOL = 512;
 
 const PROTO_TCP = 6;
 
-export interface DnsSummary { id: number; query: string; qtype: string; rcode: string | null; answers: string[] }
+/** updates: only for UPDATE messages (opcode 5), the owner names of the prerequisite/update records. */
+export interface DnsSummary { id: number; query: string; qtype: string; rcode: string | null; answers: string[]; updates?: string[] }
 
 /** Per-flow app state (allocated when a flow is classified or probing). */
 export class FlowApp {
@@ -249,7 +250,8 @@ export class AppLayer {
     if (st === null) return { http: [], dns: [] };
     return {
       http: st.httpTx,
-      dns: st.dnsTx.map((d) => ({ query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers })),
+      dns: st.dnsTx.map((d) => d.updates === undefined ? { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers }
+        : { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers, updates: d.updates }),
     };
   }
 
@@ -263,9 +265,8 @@ export class AppLayer {
     if (!this.events) { this.dnsSummary(st, m); return; }
     const rec: DnsRecordJson = dnsRecordJson(m);
     if (this.summaries) {
-      // an UPDATE's summary names the record being changed, not the zone (updateRecordIndex)
-      const u = updateRecordIndex(m);
-      if (u >= 0) { this.dnsSummary(st, m); this.eng.emitApp(s, dir, 'dns', rec); return; }
+      // an UPDATE's summary also lists the names being changed (updateNames)
+      if (m.opcode === DNS_OPCODE_UPDATE) { this.dnsSummary(st, m); this.eng.emitApp(s, dir, 'dns', rec); return; }
       if (!rec.qr) {
         this.pushTx(st.dnsTx, { id: rec.id, query: rec.query, qtype: rec.qtype, rcode: null, answers: [] });
       } else {
@@ -283,11 +284,13 @@ export class AppLayer {
 
   /** Summary only (quell flows): query, qtype, rcode, answers, without the full EVE record. */
   private dnsSummary(st: FlowApp, m: DnsMessage): void {
-    // an UPDATE names the record being changed (prerequisite/update owner and type), not the zone
-    const u = updateRecordIndex(m);
-    const query = u >= 0 ? (m.nameStr(m.rrNameOff[u], m.rrNameLen[u]) || '<root>') : m.nq ? (m.qname(0) || '<root>') : '';
-    const qtype = u >= 0 ? suricataRrtype(m.rrType[u]) : m.nq ? suricataRrtype(m.qType[0]) : '';
-    if (m.qr === 0) { this.pushTx(st.dnsTx, { id: m.id, query, qtype, rcode: null, answers: [] }); return; }
+    const query = m.nq ? (m.qname(0) || '<root>') : '', qtype = m.nq ? suricataRrtype(m.qType[0]) : '';
+    if (m.qr === 0) {
+      const t: DnsSummary = { id: m.id, query, qtype, rcode: null, answers: [] };
+      // UPDATE (RFC 2136): the question is the zone; the names being changed (Zeek logs the first as its query)
+      if (m.opcode === DNS_OPCODE_UPDATE) t.updates = updateNames(m);
+      this.pushTx(st.dnsTx, t); return;
+    }
     const answers: string[] = [];
     for (let i = 0; i < m.nrr; i++) if (m.rrSection[i] === DNS_SEC_ANSWER) answers.push(m.rdataStr(i));
     for (let i = st.dnsTx.length - 1; i >= 0; i--) {
@@ -296,7 +299,9 @@ export class AppLayer {
         t.rcode = rcodeName(m.rcode); t.answers = answers; if (!t.qtype) t.qtype = qtype; return;
       }
     }
-    this.pushTx(st.dnsTx, { id: m.id, query, qtype, rcode: rcodeName(m.rcode), answers });
+    const t: DnsSummary = { id: m.id, query, qtype, rcode: rcodeName(m.rcode), answers };
+    if (m.opcode === DNS_OPCODE_UPDATE) t.updates = updateNames(m);
+    this.pushTx(st.dnsTx, t);
   }
 
   pushTx<T>(arr: T[], x: T): void {

@@ -199,12 +199,14 @@ const P = {
 function bytes(hex: string): Uint8Array { return Uint8Array.from(Buffer.from(hex.replace(/\s+/g, ''), 'hex')); }
 
 /** Decode a packet placed at offset 3 of a larger buffer (decoders must honour off/caplen). */
-function dec(name: keyof typeof P, opts: { caplen?: number; wirelen?: number; checksums?: number } = {}): PacketView {
+function dec(name: keyof typeof P, opts: { caplen?: number; wirelen?: number; checksums?: number; tunnels?: boolean } = {}): PacketView {
   const b = bytes(P[name].hex);
   const buf = new Uint8Array(b.length + 10).fill(0xee);
   buf.set(b, 3);
   const v = new PacketView();
-  decodePacket(v, buf, 3, opts.caplen ?? b.length, opts.wirelen ?? b.length, P[name].link, 1_700_000_000, 0, new DecodeContext(opts.checksums ?? CSUM_ALL, null));
+  const ctx = new DecodeContext(opts.checksums ?? CSUM_ALL, null);
+  if (opts.tunnels !== undefined) ctx.tunnels = opts.tunnels;
+  decodePacket(v, buf, 3, opts.caplen ?? b.length, opts.wirelen ?? b.length, P[name].link, 1_700_000_000, 0, ctx);
   return v;
 }
 function events(v: PacketView): string[] { return Array.from(v.events.subarray(0, v.eventCount), (e) => EVENT_NAMES[e]); }
@@ -363,14 +365,21 @@ test('PPPoE session (compressed and full PPP protocol field), MPLS label stack, 
   assert.equal(v.ipVer, 0); assert.equal(v.payloadLen, 38);
 });
 
-test('IPv6 extension header longer than the packet; IP-in-IP decoded as the outer layer only', () => {
+test('IPv6 extension header longer than the packet; IP-in-IP: outer layer only with tunnels off, inner packet with tunnels on', () => {
   let v = dec('ipv6_exthdr_trunc');
   assert.deepEqual(events(v), ['ipv6.exthdr_truncated']);
   assert.equal(v.ipProto, 60); assert.equal(v.l4Kind, 0); assert.equal(v.payloadLen, 8);
-  v = dec('ipip_outer_only');
+  v = dec('ipip_outer_only', { tunnels: false });
   assert.deepEqual(events(v), ['ip.tunnel']);
   assert.equal(src(v), '192.0.2.1'); assert.equal(v.ipProto, 4); assert.equal(v.l4Kind, 0);
   assert.equal(v.payloadOff, 3 + 20); assert.equal(v.payloadLen, 40);
+  assert.equal(v.tunnelDepth, 0); assert.equal(v.outerL3Off, -1);
+  v = dec('ipip_outer_only');      // default: tunnels on (the engine's view)
+  assert.deepEqual(events(v), ['tunnel.decoded']);
+  assert.equal(v.tunnelDepth, 1); assert.equal(v.tunnelKind, 1); assert.equal(v.outerL3Off, 3);
+  assert.equal(src(v), '10.0.0.1'); assert.equal(dst(v), '10.0.0.2'); assert.equal(v.l3Off, 3 + 20);
+  assert.equal(v.l4Kind, PROTO_TCP); assert.equal(v.sport, 22); assert.equal(v.dport, 2222); assert.equal(v.tcpFlags, 0x11);
+  assert.equal(v.payloadOff, 3 + 40 + 20); assert.equal(v.payloadLen, 0);
 });
 
 test('802.1BR E-Tag and Cisco VN-Tag are skipped to the encapsulated ethertype', () => {

@@ -9,8 +9,8 @@ export interface FlowRec {
   src: string; sport: number; dst: string; dport: number; proto: string; vlan: number[]; app: string | null;
   pkts_toserver: number; pkts_toclient: number; bytes_toserver: number; bytes_toclient: number;
   start: string; end: string; state: string;
-  http: { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null }[];
-  dns: { query: string; qtype: string; rcode: string | null; answers: string[] }[];
+  http: { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null; interim_status?: number }[];
+  dns: { query: string; qtype: string; rcode: string | null; answers: string[]; updates?: string[] }[];
 }
 
 export async function flowsOf(file: string, engine: EngineOptions = {}, onEngine?: (e: QuellEngine) => void): Promise<FlowRec[]> {

@@ -8,8 +8,10 @@
  * test's own script (TESTS.tsv column 3 = no) are the strict set; the others are reported too.
  * mDNS rows (port 5353) are left out: quell follows nDPI in treating mDNS as its own protocol,
  * not DNS (decoders/app/detect.ts), while Zeek's DNS analyzer logs it in dns.log.
- * Asserted: >= 98% of the strict rows; all rows have a regression floor (ALL_FLOOR) and the
- * misses are printed with their cause in docs/engine.md (parser/decoder edge cases).
+ * Asserted: >= 98% of the strict rows and of the dns.log rows; every miss is one of KNOWN_MISSES
+ * (each with its reason; a new miss fails, and so does an entry no longer needed). Measured
+ * 2026-11-21: http.log 65/71, dns.log 15/15, all 80/86 = 93.0% (before the tunnel/NFLOG decoders,
+ * DNS UPDATE, HTTP/0.9 POST and CONNECT host work: 75/86).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,8 +21,21 @@ import { SHARED_PCAPS } from '../helpers/paths';
 import { flowsOf, FlowRec, tupleKey } from './run';
 
 const ZEEK = path.join(SHARED_PCAPS, 'zeek');
-/** Floor for all rows (strict + script-dependent), measured 2026-11-21: 73/86. */
-const ALL_FLOOR = 0.8;
+/**
+ * Rows quell does not reproduce, by log path and row text. All are Zeek-specific artefacts:
+ * - HTTP/0.9 (http_09, no-version): after the 0.9 exchange Zeek logs a second, empty transaction
+ *   (all fields unset) with a bad_HTTP_request weird; no request bytes exist for it.
+ * - wstunnel-http: HTTP tunnelled in WebSocket frames. Zeek's rows pair the upgrade request with the
+ *   inner response's status (301) and leave the inner request without one; quell does not parse
+ *   inside WebSocket (the upgrade transaction is logged with its own status, 101).
+ * - inner-transfer-encoding-ossfuzz: fuzzed bytes whose "method" is ETA (not an HTTP method;
+ *   quell detects HTTP by known methods) and whose response line is not an HTTP status line.
+ */
+const KNOWN_MISSES: RegExp[] = [
+  /^http\/(http_09|no-version)\/.*: - - - -$/,
+  /^websocket\/wstunnel-http\//,
+  /^http\/http-inner-transfer-encoding-ossfuzz\//,
+];
 
 function walk(dir: string, out: string[] = []): string[] {
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -128,7 +143,8 @@ test('Zeek http.log and dns.log rows are found in quell flows', { timeout: 600_0
         found = cands.some((f) => f.dns.some((d) =>
           // Zeek leaves qtype unset for some messages (UPDATE, and in script-driven baselines): no constraint then.
           // Zeek lower-cases DNS names (quell keeps them as sent, e.g. 0x20 case randomisation)
-          sameOrUnset(row.query, zeekEscape(d.query).toLowerCase()) && (row.qtype_name === '-' || sameOrUnset(row.qtype_name, zeekQtype(d.qtype))) &&
+          // an UPDATE: Zeek's query is the first name being changed (quell: updates[0]; query is the zone)
+          sameOrUnset(row.query, zeekEscape(d.updates?.[0] ?? d.query).toLowerCase()) && (row.qtype_name === '-' || sameOrUnset(row.qtype_name, zeekQtype(d.qtype))) &&
           sameOrUnset(row.rcode_name, d.rcode ?? '-')));
       }
       const t = strict ? tally.strict : tally.other;
@@ -142,8 +158,12 @@ test('Zeek http.log and dns.log rows are found in quell flows', { timeout: 600_0
   }
   const all = tally.strict[0] + tally.other[0], n = tally.strict[1] + tally.other[1];
   console.log(`Zeek rows found: strict ${tally.strict[0]}/${tally.strict[1]}, script-dependent ${tally.other[0]}/${tally.other[1]}, all ${all}/${n} = ${(100 * all / n).toFixed(2)}%; http.log ${tally.http[0]}/${tally.http[1]}, dns.log ${tally.dns[0]}/${tally.dns[1]} (${mdns} mDNS rows left out)`);
-  if (misses.length) console.log('missing (first 40):\n  ' + misses.slice(0, 40).join('\n  '));
+  if (misses.length) console.log('missing:\n  ' + misses.join('\n  '));
   assert.ok(n > 80, `too few Zeek rows (${n})`);
   assert.ok(tally.strict[0] / tally.strict[1] >= 0.98, `strict rows found ${tally.strict[0]}/${tally.strict[1]}`);
-  assert.ok(all / n >= ALL_FLOOR, `found ${all}/${n}`);
+  assert.ok(tally.dns[0] / tally.dns[1] >= 0.98, `dns.log rows found ${tally.dns[0]}/${tally.dns[1]}`);
+  const unknown = misses.filter((m) => !KNOWN_MISSES.some((k) => k.test(m)));
+  assert.deepEqual(unknown, [], 'misses not in KNOWN_MISSES (a regression)');
+  for (const k of KNOWN_MISSES) assert.ok(misses.some((m) => k.test(m)), `KNOWN_MISSES entry no longer needed: ${k}`);
+  assert.ok(all >= 80, `found ${all}/${n} (measured 80/86)`);
 });
