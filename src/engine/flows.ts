@@ -22,6 +22,7 @@
  * Who owns what: the table owns all arrays. Slots are reused after a flow ends: callers must not
  * keep a slot number across a call that may end flows (lookup of a new flow, sweep()).
  */
+import { ipv4U32Text, ipv6WordsText } from '../../decoders/addr';
 
 export const DEFAULT_MAX_FLOWS = 131072;
 
@@ -385,11 +386,8 @@ export class FlowTable {
   /** Address of a canonical side as text. */
   addrText(s: number, side: number): string {
     const k = s * KEY_WORDS + side * 4;
-    if (((this.keyMeta[s] >>> 8) & 0xf) === 4) {
-      const a = this.key[k];
-      return `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
-    }
-    return ipv6Text(this.key, k);
+    if (((this.keyMeta[s] >>> 8) & 0xf) === 4) return ipv4U32Text(this.key[k]);
+    return ipv6WordsText(this.key, k);
   }
   portOf(s: number, side: number): number { return side === 0 ? this.keyPorts[s] >>> 16 : this.keyPorts[s] & 0xffff; }
   protoOf(s: number): number { return this.keyMeta[s] & 0xff; }
@@ -399,19 +397,3 @@ export class FlowTable {
   }
 }
 
-/** RFC 5952 text for an IPv6 address held as 4 u32 words. */
-export function ipv6Text(words: Uint32Array, k: number): string {
-  const g: number[] = [];
-  for (let w = 0; w < 4; w++) { g.push(words[k + w] >>> 16, words[k + w] & 0xffff); }
-  // IPv4-mapped ::ffff:a.b.c.d
-  let bestS = -1, bestL = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i; while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestL && j - i >= 2) { bestS = i; bestL = j - i; }
-    i = j;
-  }
-  const hex = (a: number, b: number) => g.slice(a, b).map((x) => x.toString(16)).join(':');
-  if (bestS < 0) return hex(0, 8);
-  return `${hex(0, bestS)}::${hex(bestS + bestL, 8)}`;
-}

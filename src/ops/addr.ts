@@ -5,6 +5,7 @@
  * as PacketView.src4) and family 4; IPv6 uses all four words, family 6. Parsing allocates and is
  * for configuration and API input only; the packet path reads PacketView fields directly.
  */
+import { ipv4U32Text, ipv6WordsText } from '../../decoders/addr';
 
 export interface Prefix {
   family: 4 | 6;
@@ -109,23 +110,12 @@ export function parsePrefix(s: string): Prefix | null {
 }
 
 export function formatIPv4(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return ipv4U32Text(v);
 }
 
-/** RFC 5952 text (lower case, longest zero run compressed). */
+/** RFC 5952 text (lower case, longest zero run compressed; decoders/addr.ts). */
 export function formatIPv6(w: ArrayLike<number>): string {
-  const g: number[] = [];
-  for (let i = 0; i < 4; i++) g.push((w[i] >>> 16) & 0xffff, w[i] & 0xffff);
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i; while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (x: number): string => x.toString(16);
-  if (bestStart < 0) return g.map(hex).join(':');
-  return g.slice(0, bestStart).map(hex).join(':') + '::' + g.slice(bestStart + bestLen).map(hex).join(':');
+  return ipv6WordsText(w, 0);
 }
 
 export function formatPrefix(p: Prefix): string {
