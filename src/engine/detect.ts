@@ -42,6 +42,7 @@ import {
 } from '../../decoders/app/http';
 import { DnsMessage, DNS_SEC_ANSWER, DNS_MAX_EVENTS, rcodeName, suricataRrtype } from '../../decoders/app/dns';
 import { EVENT_COUNT } from '../../decoders/events';
+import { ipText } from '../../decoders/addr';
 import { V_ACCEPT, V_DROP, V_REJECT, V_F_FLOW, V_F_PAYLOAD, V_F_MARK, V_KIND_MASK } from '../io/batch';
 import { FS_ESTABLISHED, FF_ALERTED } from './flows';
 import { APP_NAMES } from './app';
@@ -475,22 +476,6 @@ class DetectFields implements FieldSource {
     if (t !== null && counter < t.counted.length) { t.counted[counter] = 1; t.countedVal[counter] = v; }
     return v;
   }
-}
-
-function ipText(buf: Uint8Array, off: number, len: number): string {
-  if (len === 4) return `${buf[off]}.${buf[off + 1]}.${buf[off + 2]}.${buf[off + 3]}`;
-  const w: number[] = [];
-  for (let i = 0; i < 16; i += 2) w.push((buf[off + i] << 8) | buf[off + i + 1]);
-  // RFC 5952: longest run of zero words (>= 2) as ::
-  let bs = -1, bl = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) { i++; continue; }
-    let j = i; while (j < 8 && w[j] === 0) j++;
-    if (j - i > bl && j - i >= 2) { bs = i; bl = j - i; }
-    i = j;
-  }
-  const hex = (a: number, z: number) => w.slice(a, z).map((x) => x.toString(16)).join(':');
-  return bs < 0 ? hex(0, 8) : `${hex(0, bs)}::${hex(bs + bl, 8)}`;
 }
 
 /** Per HTTP transaction: rules already reported, count() counters already advanced (and the value). */
