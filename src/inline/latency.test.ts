@@ -38,3 +38,25 @@ test('LatencyHist buckets render as a cumulative Prometheus histogram', () => {
   assert.equal(cum[cum.length - 1], 55);
   assert.ok(out.includes('x_seconds_count 55'));
 });
+
+test('OpsMain.onRunnerStats sums the workers\' verdict_latency into quell_verdict_latency_seconds (set, not added)', async () => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { OpsMain } = require('../ops/host') as typeof import('../ops/host');
+  const ops = await OpsMain.start({ controlSocket: null });
+  try {
+    const a = new LatencyHist(), b = new LatencyHist();
+    for (let i = 0; i < 5; i++) { a.start(); a.stop(10); }
+    b.start(); await new Promise((r) => setTimeout(r, 30)); b.stop(4);
+    const ev = { event_type: 'stats', inline: { queues: [], engine: [], eve_file: { written: 9, shed: 2, bytes: 900, errors: 0 },
+      workers: [{ index: 0, verdict_latency: a.snapshot() }, { index: 1, verdict_latency: b.snapshot() }, { index: 2, helper: true, verdict_latency: null }] } };
+    ops.onRunnerStats(ev);
+    ops.onRunnerStats(ev);
+    const text = ops.metrics.registry.render();
+    assert.match(text, /^quell_verdict_latency_seconds_count 54$/m);
+    assert.match(text, /^quell_verdict_latency_seconds_bucket\{le="\+Inf"\} 54$/m);
+    assert.match(text, /^quell_verdict_latency_seconds_bucket\{le="0.025"\} 50$/m, 'the 30 ms batch of 4 packets is above 25 ms');
+    const sum = Number(/^quell_verdict_latency_seconds_sum (\S+)$/m.exec(text)![1]);
+    assert.ok(Math.abs(sum - (a.snapshot().sum + b.snapshot().sum)) < 1e-12);
+    assert.match(text, /^quell_output_shed_total\{output="eve_file"\} 2$/m);
+  } finally { await ops.close(); }
+});

@@ -180,7 +180,7 @@ test('quell run: exec + webhook actions, slow script off the verdict path, SQLit
         const max = Math.max(...times.map((x) => x.ms));
         process.stderr.write(`# ${SLOW_REQUESTS} requests triggering a 2 s script: ${total} ms total, median ${med(times.map((x) => x.ms))} ms, max ${max} ms (no-rule baseline median ${med(base)} ms); ${during.length} completed while a script run was sleeping; ${starts.length} script runs (the rest shed by the per-rule rate limit)\n`);
         assert.ok(total < SLOW_REQUESTS * 2000 / 10, `50 requests took ${total} ms`);
-        assert.ok(max < 1500, `slowest request ${max} ms (a verdict waiting for the script would take >= 2000 ms)`);
+        assert.ok(max < 1900, `slowest request ${max} ms (a verdict waiting for the script would take >= 2000 ms)`);
         assert.ok(during.length >= 5, `requests completed while the script ran: ${during.length}`);
 
         // mid-traffic scrape: the histogram and the packet counter come from the same stats round
