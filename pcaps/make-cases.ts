@@ -115,6 +115,37 @@ function sshTimes(): Trace {
   return t;
 }
 
+/**
+ * Host tags (test/replay/host-tags): a scanner's HTTP request (sqlmap user agent, answered 503)
+ * tags its source for 60 s; its later SSH connection attempts are matched by another rule while
+ * the tag lives (+10 s, and 60.000 s: 3 ms before the expiry) and not after it expired (60.004 s,
+ * +120 s). The same from an IPv6 source (+10 s, +120 s), a benign
+ * client that is never tagged (its request is answered 200), all in one capture.
+ */
+function hostTags(): Trace {
+  const t = new Trace({ start: START });
+  const A6 = '2001:db8::66', W6 = '2001:db8::80';
+  const SCAN_UA = 'sqlmap/1.7#stable (https://sqlmap.org)';
+  const body = 'busy\n';
+  const e503 = `HTTP/1.1 503 Service Unavailable\r\nServer: nginx\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  const ssh = (client: string, server: string, cport: number) => new TcpSession(t, { client, server, cport, sport: 22 }).handshake().close('rst');
+  // 0 s: the scanner's requests (v4, v6) and a normal client's
+  new TcpSession(t, { client: ATTACKER, server: WEB, cport: 41000, sport: 80 }).handshake().send('client', get('/index.php?id=1', { 'User-Agent': SCAN_UA })).send('server', e503).close('fin');
+  new TcpSession(t, { client: A6, server: W6, cport: 41001, sport: 80 }).handshake().send('client', get('/index.php?id=1', { 'User-Agent': SCAN_UA })).send('server', e503).close('fin');
+  new TcpSession(t, { client: CLIENT, server: WEB, cport: 41002, sport: 80 }).handshake().send('client', get('/')).send('server', OK).close('fin');
+  // +10 s: SSH from all three (the scanner's two match: tagged 10 s ago, expire 60 s)
+  t.advance(10_000_000_000);
+  ssh(ATTACKER, WEB, 42001); ssh(A6, W6, 42002); ssh(CLIENT, WEB, 42003);
+  // the v4 tag was set by packet 4 (the request, at 0.003 s) and lives until 60.003 s exactly:
+  // a SYN at 60.000 s still matches, one at 60.004 s does not
+  t.advance(49_958_000_000);
+  ssh(ATTACKER, WEB, 44001); ssh(ATTACKER, WEB, 44002);
+  // +120 s: SSH again from the scanner (both tags expired: no match)
+  t.advance(60_000_000_000);
+  ssh(ATTACKER, WEB, 43001); ssh(A6, W6, 43002);
+  return t;
+}
+
 const label60 = 'q3b7k2m9x4v8n1c6z5l0p7r2t9w4y8h3j6d1f5g0s2a7e4u9i3o8'.slice(0, 52) + 'abcdefgh';
 
 export const CASES: Record<string, () => Trace> = {
@@ -140,6 +171,7 @@ export const CASES: Record<string, () => Trace> = {
   'synflood': () => synFlood(1500, 400_000),
   'synflood-benign': () => synBurstCompleted(1200, 300_000),
   'ssh-times': () => sshTimes(),
+  'host-tags': () => hostTags(),
 };
 
 export function writeCases(outDir: string): string[] {

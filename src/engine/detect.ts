@@ -164,7 +164,7 @@ function scanCode(rs: CompiledRuleset, r: RuleEntry, out: { fields: Set<number>;
     const op = code[pc];
     switch (op) {
       case Op.NUM_FIELD: case Op.BYTES_CMP: case Op.BYTES_MATCH: case Op.BYTES_LEN: case Op.BYTES_DEFINED:
-      case Op.BYTES_INSET: case Op.IP_INSET:
+      case Op.BYTES_INSET: case Op.IP_INSET: case Op.BYTES_NUM:
         out.fields.add(code[pc + 1]); break;
       case Op.NUM_INSET: if (code[pc + 1] >= 0) out.fields.add(code[pc + 1]); break;
       case Op.RATE: out.counters.push(code[pc + 1]); break;
@@ -458,9 +458,30 @@ class DetectFields implements FieldSource {
     m.add(tag);
   }
 
-  /** host(src|dst).has / .tag (signatures/keywords/host.ts): the ops runtime's per-worker table, packet clock. */
-  hostHas(tag: string, side: number): boolean { return this.ops !== null && this.ops.hostHas(tag, side, this.pkt, this.nowMs); }
-  hostTag(tag: string, side: number, expireMs: number): void { if (this.ops !== null) this.ops.hostTag(tag, side, expireMs, this.pkt, this.nowMs); }
+  /**
+   * host(src|dst).has / .tag (signatures/keywords/host.ts): the ops runtime's per-worker table,
+   * packet clock. In an HTTP pass `src` is the transaction's client and `dst` its server, whichever
+   * packet made the transaction progress (a response packet's source is the server), and a tag is
+   * set once per transaction and tag name (at the first inspection that reaches it, like count()),
+   * so that later progress points of the same transaction do not restart its expiry.
+   */
+  hostHas(tag: string, side: number): boolean {
+    if (this.ops === null) return false;
+    return this.ops.hostHas(tag, this.appKind === 1 && this.dir === 1 ? 1 - side : side, this.pkt, this.nowMs);
+  }
+  hostTag(tag: string, side: number, expireMs: number): void {
+    if (this.ops === null) return;
+    const t = this.txs;
+    if (this.appKind === 1 && t !== null) {
+      const b = this.tagBit.get(tag); // first TAG_BITS tag names; beyond: set at every inspection
+      if (b !== undefined) {
+        const bit = 1 << b, w = side & 1;
+        if ((t.hostTagged[w] & bit) !== 0) return;
+        t.hostTagged[w] |= bit;
+      }
+    }
+    this.ops.hostTag(tag, this.appKind === 1 && this.dir === 1 ? 1 - side : side, expireMs, this.pkt, this.nowMs);
+  }
 
   rate(counter: number, by: number, windowMs: number): number {
     if (this.ops === null) return NaN;
@@ -479,7 +500,7 @@ class DetectFields implements FieldSource {
 }
 
 /** Per HTTP transaction: rules already reported, count() counters already advanced (and the value). */
-interface TxState { index: number; fired: Uint8Array; counted: Uint8Array; countedVal: Float64Array }
+interface TxState { index: number; fired: Uint8Array; counted: Uint8Array; countedVal: Float64Array; /** host tags set (tagBit bits), [src, dst] */ hostTagged: Uint32Array }
 
 /** Pending alert of the current packet (finalized once the packet's verdict is known). */
 interface PendingAlert { rule: number; ev: EngineEvent }
@@ -507,9 +528,9 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     const rs = info.rs;
     let f = txFired.get(tx);
     if (f === undefined || f.fired.length !== rs.rules.length || f.counted.length !== rs.nCounters) {
-      f = { index: tx.index, fired: new Uint8Array(rs.rules.length), counted: new Uint8Array(rs.nCounters), countedVal: new Float64Array(rs.nCounters) };
+      f = { index: tx.index, fired: new Uint8Array(rs.rules.length), counted: new Uint8Array(rs.nCounters), countedVal: new Float64Array(rs.nCounters), hostTagged: new Uint32Array(2) };
       txFired.set(tx, f);
-    } else if (f.index !== tx.index) { f.index = tx.index; f.fired.fill(0); f.counted.fill(0); }
+    } else if (f.index !== tx.index) { f.index = tx.index; f.fired.fill(0); f.counted.fill(0); f.hostTagged.fill(0); }
     return f;
   };
   // fresh app work of the current packet
