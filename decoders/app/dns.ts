@@ -18,6 +18,7 @@
  * (an AEV id, 0 = ok).
  */
 import { AEV } from './events';
+import { ipv4Text, ipv6Text, ipv6FullText } from '../addr';
 
 /** At most this many questions are decoded per message (the rest is skipped, event dns.too_many_records). */
 export const DNS_MAX_QUESTIONS = 16;
@@ -153,8 +154,8 @@ export class DnsMessage {
   rdataStr(i: number): string {
     const t = this.rrType[i], o = this.rrDataOff[i], l = this.rrDataLen[i], b = this.buf;
     switch (t) {
-      case T_A: return l === 4 ? `${b[o]}.${b[o + 1]}.${b[o + 2]}.${b[o + 3]}` : '';
-      case T_AAAA: return l === 16 ? ipv6Str(b, o) : '';
+      case T_A: return l === 4 ? ipv4Text(b, o) : '';
+      case T_AAAA: return l === 16 ? ipv6Text(b, o) : '';
       case T_CNAME: case T_NS: case T_PTR:
         return this.rrT1Len[i] === 0xffff ? '' : this.nameStr(this.rrT1Off[i], this.rrT1Len[i]);
       case T_MX:
@@ -200,22 +201,6 @@ export function bytesToPrintable(b: Uint8Array, off: number, len: number): strin
     else s += '\\x' + (c < 16 ? '0' : '') + c.toString(16);
   }
   return s;
-}
-
-/** RFC 5952 text form of 16 bytes. */
-export function ipv6Str(b: Uint8Array, o: number): string {
-  const w: number[] = [];
-  for (let i = 0; i < 8; i++) w.push((b[o + 2 * i] << 8) | b[o + 2 * i + 1]);
-  let bs = -1, bl = 0;
-  for (let i = 0; i < 8;) {
-    if (w[i] !== 0) { i++; continue; }
-    let j = i; while (j < 8 && w[j] === 0) j++;
-    if (j - i > bl && j - i >= 2) { bs = i; bl = j - i; }
-    i = j;
-  }
-  const hex = (a: number, z: number) => w.slice(a, z).map((x) => x.toString(16)).join(':');
-  if (bs < 0) return hex(0, 8);
-  return hex(0, bs) + '::' + hex(bs + bl, 8);
 }
 
 // Scratch result of readName (module-level: parse is synchronous and single-threaded per worker;
@@ -457,13 +442,6 @@ export class DnsTcpFramer {
   }
 }
 
-/** Suricata's EVE form of an IPv6 address: 8 groups of 4 hex digits, no compression. */
-export function ipv6Full(b: Uint8Array, o: number): string {
-  let s = '';
-  for (let i = 0; i < 16; i++) { s += (b[o + i] < 16 ? '0' : '') + b[o + i].toString(16); if (i & 1 && i < 15) s += ':'; }
-  return s;
-}
-
 export interface DnsEveRR {
   rrname: string; rrtype: string; ttl: number;
   /** A/AAAA address (AAAA in Suricata's uncompressed form), CNAME/NS/PTR/MX name, one TXT string, SOA mname, SRV target, else hex. */
@@ -488,7 +466,7 @@ function eveRRs(m: DnsMessage, i: number, out: DnsEveRR[]): void {
   const base = { rrname: m.rrname(i) || '<root>', rrtype: suricataRrtype(m.rrType[i]), ttl: m.rrTtl[i] };
   const t = m.rrType[i];
   if (t === T_TXT) { for (const x of m.txtStrings(i)) out.push({ ...base, rdata: x }); return; }
-  if (t === T_AAAA && m.rrDataLen[i] === 16) { out.push({ ...base, rdata: ipv6Full(m.buf, m.rrDataOff[i]) }); return; }
+  if (t === T_AAAA && m.rrDataLen[i] === 16) { out.push({ ...base, rdata: ipv6FullText(m.buf, m.rrDataOff[i]) /* Suricata: uncompressed AAAA */ }); return; }
   const r: DnsEveRR = { ...base, rdata: m.rdataStr(i) };
   if (t === T_SOA && m.rrT2Len[i] !== 0xffff) {
     r.soa = { mname: r.rdata, rname: m.nameStr(m.rrT2Off[i], m.rrT2Len[i]), serial: m.soaNum(i, 0), refresh: m.soaNum(i, 1),
