@@ -448,6 +448,7 @@ export class HttpParser {
     this.txStarted = 0; this.txDone = 0;
     this.tunnelBytes[0] = 0; this.tunnelBytes[1] = 0;
     this.txSeq = 0; this.curTs = 0; this.lineComplete = false;
+    this.discard = null;   // its buffers may have grown to the header/body limits: not kept
   }
 
   /** Open (not yet TX_DONE) transactions, oldest first. Read-only view for inspection/tests. */
