@@ -15,7 +15,8 @@
  *
  * HTTP/1.x (http.ts): one HttpParser per flow, created when the flow is classified.
  *   parser.onTx = (tx, what, parser) => ...      // set once; what = HTTP_REQUEST_HEADERS | HTTP_REQUEST_DONE |
- *                                                 //   HTTP_RESPONSE_HEADERS | HTTP_RESPONSE_DONE | HTTP_TX_DONE
+ *                                                 //   HTTP_RESPONSE_HEADERS | HTTP_RESPONSE_DONE | HTTP_TX_DONE |
+ *                                                 //   HTTP_REQUEST_PARTIAL (headers still open at the end of a feed)
  *   parser.feed(dir, buf, off, len, tsNs)         // dir 0 = to_server, 1 = to_client; in-order bytes; view read during the call only
  *   parser.gap(dir, lostBytes)                    // a hole; resync policy in http.ts
  *   parser.end(dir)                               // FIN/RST of that direction; both ended -> all open tx reported done
@@ -25,7 +26,8 @@
  *   len -1 = absent: tx.req.buf holds method/uri/uriNorm/proto/host/ua (tx.methodOff/Len, ...),
  *   tx.res.buf holds status/server/content_type; headers by name: tx.req.find('x-foo') -> index
  *   into tx.req.valOff/valLen; bodies: tx.req.body[0, bodyLen), tx.res.body[0, bodyLen) (bounded,
- *   bodyTotal = all bytes). httpTxRecord(tx) / httpTxEve(tx) make strings for output only.
+ *   gzip/deflate content coding undone at message end: http-coding.ts, received bytes in
+ *   raw[0, rawLen); bodyTotal = all bytes). httpTxRecord(tx) / httpTxEve(tx) make strings for output only.
  *
  * DNS (dns.ts): stateless.
  *   parseDns(buf, off, len, msg: DnsMessage) -> 0 ok, else an AEV event id (also in msg.events)
@@ -40,5 +42,6 @@
 export * from './detect';
 export * from './dns';
 export * from './http';
+export * from './http-coding';
 export * from './uri';
 export * from './events';
