@@ -131,6 +131,7 @@ primary -> "(" expr ")" {% d => B.node('paren', d[0], d[2], { a: d[1] }) %}
   | %ident "(" ")" {% d => B.node('call', d[0], d[2], { name: d[0], args: [] }) %}
   | %ident "(" args ")" {% d => B.node('call', d[0], d[3], { name: d[0], args: d[2] }) %}
   | %ident "(" args ")" "." %ident "(" args ")" {% d => B.node('mcall', d[0], d[8], { name: d[0], args: d[2], method: d[5], margs: d[7] }) %}
+  | %ident "(" args ")" "." %ident "(" ")" {% d => B.node('mcall', d[0], d[7], { name: d[0], args: d[2], method: d[5], margs: [] }) %}
 intFn -> ("int8" | "int16" | "int32" | "uint8" | "uint16" | "uint32" | "int8be" | "int16be" | "int32be" | "uint8be" | "uint16be" | "uint32be") {% d => d[0][0] %}
 args -> arg {% d => [d[0]] %} | args "," arg {% d => d[0].concat([d[2]]) %}
 arg -> expr {% d => ({ name: null, value: d[0] }) %} | %ident "=" expr {% d => ({ name: d[0], value: d[2] }) %}

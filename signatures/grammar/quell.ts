@@ -221,6 +221,7 @@ const grammar: Grammar = {
     {"name": "primary", "symbols": [(lexer.has("ident") ? {type: "ident"} : ident), {"literal":"("}, {"literal":")"}], "postprocess": d => B.node('call', d[0], d[2], { name: d[0], args: [] })},
     {"name": "primary", "symbols": [(lexer.has("ident") ? {type: "ident"} : ident), {"literal":"("}, "args", {"literal":")"}], "postprocess": d => B.node('call', d[0], d[3], { name: d[0], args: d[2] })},
     {"name": "primary", "symbols": [(lexer.has("ident") ? {type: "ident"} : ident), {"literal":"("}, "args", {"literal":")"}, {"literal":"."}, (lexer.has("ident") ? {type: "ident"} : ident), {"literal":"("}, "args", {"literal":")"}], "postprocess": d => B.node('mcall', d[0], d[8], { name: d[0], args: d[2], method: d[5], margs: d[7] })},
+    {"name": "primary", "symbols": [(lexer.has("ident") ? {type: "ident"} : ident), {"literal":"("}, "args", {"literal":")"}, {"literal":"."}, (lexer.has("ident") ? {type: "ident"} : ident), {"literal":"("}, {"literal":")"}], "postprocess": d => B.node('mcall', d[0], d[7], { name: d[0], args: d[2], method: d[5], margs: [] })},
     {"name": "intFn$subexpression$1", "symbols": [{"literal":"int8"}]},
     {"name": "intFn$subexpression$1", "symbols": [{"literal":"int16"}]},
     {"name": "intFn$subexpression$1", "symbols": [{"literal":"int32"}]},
