@@ -19,7 +19,8 @@ import {
 import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype, updateNames, DNS_OPCODE_UPDATE } from '../../decoders/app/dns';
 import { FF_APP_DONE } from './flows';
 import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
-import type { HttpTx, HttpParser, HttpLimits } from '../../decoders/app/http';
+import { HttpParser } from '../../decoders/app/http';
+import type { HttpTx, HttpLimits } from '../../decoders/app/http';
 import type { QuellEngine } from './pipeline';
 
 export { APP_DNS, APP_HTTP, APP_NONE };
@@ -41,6 +42,23 @@ const PROTO_TCP = 6;
 /** updates: only for UPDATE messages (opcode 5), the owner names of the prerequisite/update records. */
 export interface DnsSummary { id: number; query: string; qtype: string; rcode: string | null; answers: string[]; updates?: string[] }
 
+/**
+ * Bytes carried by an HTTP tunnel (CONNECT answered 2xx, or 101 Upgrade) of one flow: probed
+ * like a new flow's first data (detectApp, per direction, up to APP_DETECT_MAX_BYTES copied);
+ * when they look like HTTP a second HttpParser parses them (same flow slot, same callback: its
+ * transactions are http events and reach the rules like any other). Anything else (TLS, the
+ * usual case, WebSocket frames, HTTP/2) stays opaque. Allocated only for flows that enter a
+ * tunnel.
+ */
+export class HttpTunnel {
+  probe: (Uint8Array | null)[] = [null, null];
+  probeLen = [0, 0];
+  /** bit per direction: its first tunnel bytes were not HTTP */
+  none = 0;
+  /** the inner parser once the tunnel was recognised as HTTP */
+  inner: HttpParser | null = null;
+}
+
 /** Per-flow app state (allocated when a flow is classified or probing). */
 export class FlowApp {
   /** Probe buffers for undecided TCP directions. */
@@ -48,6 +66,8 @@ export class FlowApp {
   probeLen = [0, 0];
   http: HttpGlue | null = null;
   framer: (DnsTcpFramer | null)[] = [null, null];
+  /** HTTP flows that switched to a tunnel (see HttpTunnel), else null */
+  tunnel: HttpTunnel | null = null;
   httpTx: HttpSummary[] = [];
   dnsTx: DnsSummary[] = [];
 }
@@ -63,6 +83,8 @@ export class AppLayer {
   flowsHttp = 0; flowsDnsUdp = 0; flowsDnsTcp = 0;
   txHttp = 0; dnsMessages = 0; dnsParseErrors = 0; txSummariesDropped = 0;
   probeBytes = 0; gaps = 0;
+  /** HTTP tunnels seen, and those whose content was HTTP (parsed by an inner parser). */
+  tunnels = 0; tunnelsHttp = 0;
   /** Parser pool (not in stats(): the stats record stays as it was). */
   httpParsersReused = 0; httpParsersDropped = 0;
   private readonly httpPool: HttpGlue[] = [];
@@ -154,7 +176,7 @@ export class AppLayer {
     if (kind === APP_HTTP || kind === APP_DNS) this.feed(s, st, kind, dir, proto, buf, off, len);
   }
 
-  private appendProbe(a: FlowApp, dir: number, buf: Uint8Array, off: number, len: number): void {
+  private appendProbe(a: { probe: (Uint8Array | null)[]; probeLen: number[] }, dir: number, buf: Uint8Array, off: number, len: number): void {
     let p = a.probe[dir];
     const have = a.probeLen[dir];
     const n = Math.min(len, APP_DETECT_MAX_BYTES - have);
@@ -184,7 +206,12 @@ export class AppLayer {
   private feed(s: number, st: FlowApp, kind: number, dir: number, proto: number, buf: Uint8Array, off: number, len: number): void {
     if (kind === APP_HTTP) {
       if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s);
-      st.http!.feed(dir, buf, off, len, this.eng.curTsUs);
+      const g = st.http!, tb = g.parser.tunnelBytes, t0 = tb[dir];
+      g.feed(dir, buf, off, len, this.eng.curTsUs);
+      // Tunnel mode is terminal for a direction and the parser counts every byte it skips there:
+      // the last (tb[dir] - t0) bytes of this view went to the tunnel.
+      const n = tb[dir] - t0;
+      if (n > 0) this.tunnelData(s, st, dir, buf, off + len - n, n);
       return;
     }
     if (proto !== PROTO_TCP) { this.dnsMessage(s, st, dir, buf, off, len); return; }
@@ -198,7 +225,16 @@ export class AppLayer {
     this.gaps++;
     const st = this.eng.flows.appState[s] as FlowApp | null;
     if (st === null) return;
-    if (st.http !== null) st.http.gap(dir, len);
+    if (st.http !== null) {
+      const tb = st.http.parser.tunnelBytes, t0 = tb[dir];
+      st.http.gap(dir, len);
+      const t = st.tunnel;
+      if (t !== null && tb[dir] > t0) {
+        // a hole in the tunnel: the inner parser resyncs like any HTTP parser; a probe cannot go on
+        if (t.inner !== null) { if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s); t.inner.gap(dir as 0 | 1, len); }
+        else this.tunnelGivesUp(t, dir);
+      }
+    }
     const fr = st.framer[dir];
     if (fr !== null) fr.gap();
     if (st.probeLen[dir] > 0) this.dirGivesUp(s, dir);
@@ -212,6 +248,10 @@ export class AppLayer {
     if (st !== null && st.http !== null) {
       const g = st.http;
       g.end();
+      if (st.tunnel !== null) {
+        if (st.tunnel.inner !== null) st.tunnel.inner.finish();
+        st.tunnel = null;
+      }
       st.http = null;
       this.releaseHttp(g);
     }
@@ -241,7 +281,58 @@ export class AppLayer {
   /** A direction's FIN was reached in order: no more data that way. */
   onDirEnd(s: number, dir: number): void {
     const st = this.eng.flows.appState[s] as FlowApp | null;
-    if (st !== null && st.http !== null) st.http.endDir(dir);
+    if (st !== null && st.http !== null) {
+      st.http.endDir(dir);
+      if (st.tunnel !== null && st.tunnel.inner !== null) st.tunnel.inner.end(dir as 0 | 1);
+    }
+  }
+
+  /**
+   * Bytes of flow s's HTTP tunnel in direction dir (a view valid during the call): probe them
+   * until detectApp decides; HTTP -> an inner HttpParser on the same flow, else opaque.
+   */
+  private tunnelData(s: number, st: FlowApp, dir: number, buf: Uint8Array, off: number, len: number): void {
+    let t = st.tunnel;
+    if (t === null) { t = new HttpTunnel(); st.tunnel = t; this.tunnels++; }
+    if (t.inner !== null) { this.feedInner(s, t.inner, dir, buf, off, len); return; }
+    if (t.none & (1 << dir)) return;
+    let pb = buf, po = off, pl = len;
+    const probing = t.probeLen[dir] > 0;
+    if (probing) {
+      this.appendProbe(t, dir, buf, off, len);
+      pb = t.probe[dir]!; po = 0; pl = t.probeLen[dir];
+    }
+    const r = detectApp(PROTO_TCP, dir === 0, pb, po, pl);
+    if (r === APP_NEED_MORE) {
+      if (pl >= APP_DETECT_MAX_BYTES) this.tunnelGivesUp(t, dir);
+      else if (!probing) this.appendProbe(t, dir, buf, off, len);
+      return;
+    }
+    if (r !== APP_HTTP) { this.tunnelGivesUp(t, dir); return; }
+    // HTTP inside the tunnel: a fresh parser (the outer one stays in tunnel mode and keeps counting)
+    const p = new HttpParser(this.httpLimits);
+    p.userData = s;
+    p.onTx = this.httpCallback;
+    t.inner = p;
+    this.tunnelsHttp++;
+    // bytes probed earlier go first, to-server side first (as for a new flow)
+    for (let d = 0; d < 2; d++) {
+      const pr = t.probe[d], n = t.probeLen[d];
+      t.probe[d] = null; t.probeLen[d] = 0;
+      if (pr !== null && n > 0 && !(d === dir && !probing)) this.feedInner(s, p, d, pr, 0, n);
+    }
+    if (!probing) this.feedInner(s, p, dir, buf, off, len);
+  }
+
+  private feedInner(s: number, p: HttpParser, dir: number, buf: Uint8Array, off: number, len: number): void {
+    // the inner parser recycles transactions too: detection inspects pending ones first
+    if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s);
+    p.feed(dir as 0 | 1, buf, off, len, this.eng.curTsUs * 1000);
+  }
+
+  private tunnelGivesUp(t: HttpTunnel, dir: number): void {
+    t.none |= 1 << dir;
+    t.probe[dir] = null; t.probeLen[dir] = 0;
   }
 
   /** Summaries for the flow record (before the slot is freed). */
@@ -311,7 +402,7 @@ export class AppLayer {
 
   stats(): Record<string, unknown> {
     return {
-      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp },
+      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp, http_tunnel: this.tunnels, http_in_tunnel: this.tunnelsHttp },
       tx: { http: this.txHttp, dns: this.dnsMessages },
       dns_parse_errors: this.dnsParseErrors, tx_summaries_dropped: this.txSummariesDropped,
       probe_bytes: this.probeBytes, gaps: this.gaps,
