@@ -108,7 +108,14 @@ test('quell run: exec + webhook actions, slow script off the verdict path, SQLit
     assert.equal(ipt.status, 0, ipt.stderr);
     const q = await startQuell(pair, ['--queues', String(QUEUE), '--rules', rulesFile, '--sqlite', db, '--metrics-port', String(METRICS_PORT), '--control-socket', sock], dir);
     const url = (p: string) => `http://${pair.serverAddr}:8080/hello.txt?${p}`;
-    const scrape = () => parseMetrics(pair.exec(pair.server, 'curl', ['-s', '-m', '2', `http://127.0.0.1:${METRICS_PORT}/metrics`], { timeoutMs: 5000 }).stdout);
+    /** GET /metrics from inside the server namespace; a failed scrape (loaded machine) is retried, bounded. */
+    const scrape = () => {
+      let r = new Map<string, number>();
+      for (let i = 0; i < 5 && !r.has('quell_packets_total'); i++) {
+        r = parseMetrics(pair.exec(pair.server, 'curl', ['-s', '-m', '3', `http://127.0.0.1:${METRICS_PORT}/metrics`], { timeoutMs: 6000 }).stdout ?? '');
+      }
+      return r;
+    };
     let stopped = false;
     try {
       assert.ok(await waitFor(() => curl(pair, url('warmup')).code === '200', 10_000, 200), 'web server reachable through quell');
@@ -155,6 +162,8 @@ test('quell run: exec + webhook actions, slow script off the verdict path, SQLit
         // baseline: requests that match no rule
         const base: number[] = [];
         for (let i = 0; i < 10; i++) { const r = curl(pair, url(`base${i}`)); assert.equal(r.code, '200'); base.push(r.ms); }
+        // metrics follow the runner's stats rounds (--stats-interval 1): wait for the first one
+        assert.ok(await waitFor(() => (scrape().get('quell_packets_total') ?? 0) > 0, 10_000, 200), 'a stats round reached the metrics');
         const slowLog = path.join(dir, 'slow.log');
         const times: { ms: number; end: number }[] = [];
         let mid = new Map<string, number>();
@@ -184,7 +193,7 @@ test('quell run: exec + webhook actions, slow script off the verdict path, SQLit
         assert.ok(during.length >= 5, `requests completed while the script ran: ${during.length}`);
 
         // mid-traffic scrape: the histogram and the packet counter come from the same stats round
-        assert.ok(mid.get('quell_verdict_latency_seconds_count')! > 0, 'histogram filled during traffic');
+        assert.ok(mid.get('quell_verdict_latency_seconds_count')! > 0, `histogram filled during traffic: ${JSON.stringify([...mid].filter(([k]) => k.startsWith('quell_packets') || k.startsWith('quell_verdict_latency_seconds_c')))}`);
         assert.equal(mid.get('quell_verdict_latency_seconds_count'), mid.get('quell_packets_total'));
         assert.equal(mid.get('quell_verdict_latency_seconds_bucket{le="+Inf"}'), mid.get('quell_verdict_latency_seconds_count'));
         // latency histogram (stats round of 1 s -> metrics)
@@ -234,6 +243,10 @@ test('quell run: exec + webhook actions, slow script off the verdict path, SQLit
     const d = new Database(db, { readonly: true, fileMustExist: true });
     try {
       const rows = d.prepare('SELECT sid, count(*) n FROM alerts GROUP BY sid ORDER BY sid').all() as { sid: number; n: number }[];
+      const eveBySid = [9100001, 9100002, 9100003].map((sid) => ({ sid, n: [...old, ...cur].filter((e) => e.event_type === 'alert' && e.alert?.signature_id === sid).length }));
+      const stats = (cur.filter((e) => e.event_type === 'stats').pop() ?? {}) as Record<string, any>;
+      process.stderr.write(`# alerts in EVE ${JSON.stringify(eveBySid)}, in SQLite ${JSON.stringify(rows)}\n`);
+      assert.deepEqual(eveBySid, [{ sid: 9100001, n: HOOKED }, { sid: 9100002, n: SLOW_REQUESTS }, { sid: 9100003, n: ROTATE_BEFORE + ROTATE_AFTER }], `alerts in EVE (engine: ${JSON.stringify(stats.inline?.engine?.[0]?.detect ?? {})})`);
       assert.deepEqual(rows, [{ sid: 9100001, n: HOOKED }, { sid: 9100002, n: SLOW_REQUESTS }, { sid: 9100003, n: ROTATE_BEFORE + ROTATE_AFTER }]);
       const one = d.prepare('SELECT src_ip, dest_ip, dest_port, signature FROM alerts WHERE sid = 9100001 LIMIT 1').get();
       assert.deepEqual(one, { src_ip: pair.clientAddrs[0], dest_ip: pair.serverAddr, dest_port: 8080, signature: 'hooked request' });
