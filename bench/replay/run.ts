@@ -20,27 +20,13 @@ import { execFileSync } from 'child_process';
 import { runReplay } from '../../src/engine/replay';
 import { compileRules } from '../../src/engine/detect';
 import type { CompiledRuleset } from '../../signatures/ruleset';
+import { ROOT, corpusWords } from '../lib';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const args = process.argv.slice(2);
 const opt = (name: string, def: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : def; };
 const PCAP = path.resolve(opt('--pcap', path.join(ROOT, 'bench', 'out', 'big.pcap')));
 const N = Number(opt('--rules', '1000'));
 const ROUNDS = Number(opt('--rounds', '2'));
-
-function readmeWords(): string[] {
-  const parts: string[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
-      else if (e.isFile() && /^readme\.md$/i.test(e.name)) parts.push(fs.readFileSync(p, 'latin1'));
-    }
-  };
-  walk(path.join(ROOT, 'node_modules'), 0);
-  parts.sort();
-  return [...new Set(parts.join('\n').split(/[^A-Za-z]+/).filter((w) => w.length >= 5))].sort();
-}
 
 function captureFields(): { uris: string[]; uas: string[]; names: string[] } {
   const dir = path.join(ROOT, '..', 'shared', 'pcaps', 'ndpi');
@@ -66,7 +52,7 @@ const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
 const reEsc = (s: string) => s.replace(/[\\/.*+?()[\]{}|^$]/g, (c) => '\\' + c);
 
 function makeRules(n: number): { text: string; mix: Record<string, number> } {
-  const w = readmeWords();
+  const w = corpusWords();
   const f = captureFields();
   const pick = <T>(a: T[], i: number, k: number) => a[(i * k + 7) % a.length];
   const scale = (x: number) => Math.round((x * n) / 1000);

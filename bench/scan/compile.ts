@@ -4,32 +4,14 @@
  *   node --expose-gc dist/bench/scan/compile.js [--rules N] [--rounds R]
  * Prints one JSON line on stdout. Shared 2-core machine: figures are noisy.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { compileSource } from '../../signatures/compiler';
+import { corpusWords, phraseRules } from '../lib';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
 const N = opt('--rules', 10_000), ROUNDS = opt('--rounds', 3);
 
-function words(): string[] {
-  const parts: string[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
-      else if (e.isFile() && /^readme\.md$/i.test(e.name)) parts.push(fs.readFileSync(p, 'latin1'));
-    }
-  };
-  walk(path.join(ROOT, 'node_modules'), 0);
-  parts.sort();
-  return [...new Set(parts.join('\n').split(/[^A-Za-z]+/).filter((w) => w.length >= 5))].sort();
-}
-
-const w = words();
-let src = '';
-for (let i = 0; i < N; i++) src += `rule r${i} { strings: $a = "${w[(i * 7919) % w.length]} ${w[(i * 104729 + 13) % w.length]}" condition: $a }\n`;
+const src = phraseRules(corpusWords(), N);
 const gc = (globalThis as { gc?: () => void }).gc;
 let best = Infinity, retained = 0;
 let keep: unknown = null;

@@ -13,28 +13,13 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
+import { ROOT, readmeText, corpusWords, phraseRules } from '../lib';
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
 const args = process.argv.slice(2);
 const opt = (name: string, def: number) => { const i = args.indexOf(name); return i >= 0 ? Number(args[i + 1]) : def; };
 const N_RULES = opt('--rules', 10_000);
 const MB = opt('--mb', 100);
 const ROUNDS = opt('--rounds', 3);
-
-function readmeText(): string {
-  const nm = path.join(ROOT, 'node_modules');
-  const parts: string[] = [];
-  const walk = (d: string, depth: number) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory() && depth < 2) walk(p, depth + 1);
-      else if (e.isFile() && /^readme\.md$/i.test(e.name)) parts.push(fs.readFileSync(p, 'latin1'));
-    }
-  };
-  walk(nm, 0);
-  parts.sort();
-  return parts.join('\n');
-}
 
 function time(cmd: string, argv: string[]): { s: number; out: string; err: string } {
   const t0 = process.hrtime.bigint();
@@ -48,12 +33,8 @@ function main(): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'quell-bench-scan-'));
   try {
     const text = readmeText();
-    const words = [...new Set(text.split(/[^A-Za-z]+/).filter((w) => w.length >= 5))].sort();
-    let rules = '';
-    for (let i = 0; i < N_RULES; i++) {
-      const a = words[(i * 7919) % words.length], b = words[(i * 104729 + 13) % words.length];
-      rules += `rule r${i} { strings: $a = "${a} ${b}" condition: $a }\n`;
-    }
+    const words = corpusWords(text);
+    const rules = phraseRules(words, N_RULES);
     const rulesPath = path.join(dir, 'rules.yar');
     fs.writeFileSync(rulesPath, rules);
     const data = Buffer.alloc(MB * 1024 * 1024);
