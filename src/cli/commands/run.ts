@@ -41,7 +41,8 @@ options:
   --engine-module FILE  use another engine (a module exporting createEngine(options)); for tests/benches
 
 signals: SIGHUP reloads --rules (refused with diagnostics when they have errors: the old rules keep
-running); SIGINT/SIGTERM flush verdicts, unbind the queues and exit 0.
+running) and reopens --eve FILE (log rotation: mv it away first); SIGINT/SIGTERM flush verdicts,
+unbind the queues and exit 0.
 Docs: docs/inline.md
 
 ${OPS_USAGE}`;
