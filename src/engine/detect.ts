@@ -737,23 +737,29 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     }
   };
 
-  const alertEvent = (pkt: PacketView, slot: number, dir: number, ri: number, tx: HttpTx | null, dns: DnsCopy | null): EngineEvent => {
-    const e = engine!, rule = info.rs.rules[ri];
-    const ev: EngineEvent = { event_type: 'alert', tsNs: BigInt(e.curTsUs) * 1000n };
-    const f = e.flows;
+  /** flow_id, src/dest ip and port (in the packet's direction), proto of an alert or drop event. */
+  const endpoints = (ev: EngineEvent, pkt: PacketView, slot: number, dir: number): void => {
     if (slot >= 0) {
+      const f = engine!.flows;
       ev.flow_id = f.flowId[slot];
       const srcSide = dir === 0 ? f.clientSide[slot] : f.clientSide[slot] ^ 1;
       ev.src_ip = f.addrText(slot, srcSide); ev.src_port = f.portOf(slot, srcSide);
       ev.dest_ip = f.addrText(slot, srcSide ^ 1); ev.dest_port = f.portOf(slot, srcSide ^ 1);
       ev.proto = f.protoOf(slot);
-      const vl = f.vlansOf(slot); if (vl.length) ev.vlan = vl;
     } else {
       ev.flow_id = 0;
-      ev.src_ip = pkt.addrLen ? ipText(pkt.buf, pkt.srcOff, pkt.addrLen) : '';
-      ev.src_port = pkt.sport; ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen) : ''; ev.dest_port = pkt.dport;
+      ev.src_ip = pkt.addrLen ? ipText(pkt.buf, pkt.srcOff, pkt.addrLen) : ''; ev.src_port = pkt.sport;
+      ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen) : ''; ev.dest_port = pkt.dport;
       ev.proto = pkt.ipProto;
     }
+  };
+
+  const alertEvent = (pkt: PacketView, slot: number, dir: number, ri: number, tx: HttpTx | null, dns: DnsCopy | null): EngineEvent => {
+    const e = engine!, rule = info.rs.rules[ri];
+    const ev: EngineEvent = { event_type: 'alert', tsNs: BigInt(e.curTsUs) * 1000n };
+    const f = e.flows;
+    endpoints(ev, pkt, slot, dir);
+    if (slot >= 0) { const vl = f.vlansOf(slot); if (vl.length) ev.vlan = vl; }
     // offline (replay) the descriptor id is the packet's ordinal in the file: Suricata's pcap_cnt
     if (mode !== 'ips') ev.pcap_cnt = e.curOrd;
     if (tx !== null) ev.tx_id = tx.index;
@@ -877,19 +883,8 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   const dropEvent = (pkt: PacketView, slot: number, dir: number, reason: string): EngineEvent => {
     const e = engine!, f = e.flows;
     const ev: EngineEvent = { event_type: 'drop', tsNs: BigInt(e.curTsUs) * 1000n };
-    if (slot >= 0) {
-      ev.flow_id = f.flowId[slot];
-      const srcSide = dir === 0 ? f.clientSide[slot] : f.clientSide[slot] ^ 1;
-      ev.src_ip = f.addrText(slot, srcSide); ev.src_port = f.portOf(slot, srcSide);
-      ev.dest_ip = f.addrText(slot, srcSide ^ 1); ev.dest_port = f.portOf(slot, srcSide ^ 1);
-      ev.proto = f.protoOf(slot);
-      const a = APP_NAMES[f.app[slot]]; if (a) ev.app_proto = a;
-    } else {
-      ev.flow_id = 0;
-      ev.src_ip = pkt.addrLen ? ipText(pkt.buf, pkt.srcOff, pkt.addrLen) : ''; ev.src_port = pkt.sport;
-      ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen) : ''; ev.dest_port = pkt.dport;
-      ev.proto = pkt.ipProto;
-    }
+    endpoints(ev, pkt, slot, dir);
+    if (slot >= 0) { const a = APP_NAMES[f.app[slot]]; if (a) ev.app_proto = a; }
     if (mode !== 'ips') ev.pcap_cnt = e.curOrd;
     const d: Record<string, unknown> = { len: pkt.ipTotalLen, tos: pkt.tos, ttl: pkt.ttl, ipid: pkt.ipId };
     if (pkt.ipProto === PROTO_TCP && pkt.hasTcp) {
