@@ -669,8 +669,8 @@ export class HttpParser {
    * The body of tx's message in direction dir is complete: undo its content coding (gzip/deflate,
    * see http-coding.ts) into m.body, keeping the received bytes in m.raw. Codings come from the
    * Content-Encoding headers (name compared with NUL bytes ignored; each "gzip"/"deflate" token is
-   * one layer); when none parses but the header block still mentions content-encoding (folded or
-   * CR-hidden header lines that browsers honour), one layer is tried. Cost: one header scan and,
+   * one layer); when none parses but the header block still mentions content-encoding on an odd
+   * line (folded, invalid or CR-hidden header lines that browsers honour), one layer is tried. Cost: one header scan and,
    * for coded bodies only, one capped inflate per layer (allocates the decoded buffer).
    */
   private decodeCoding(tx: HttpTx, dir: number): void {
@@ -679,11 +679,15 @@ export class HttpParser {
     const b = m.buf;
     let layers = 0, seen = false;
     for (let h = 0; h < m.hdrCount; h++) {
-      if (!eqLowerNoNul(b, m.nameOff[h], m.nameLen[h], H_CONTENT_ENCODING)) continue;
+      // length first: most names are shorter than "content-encoding" (16; NUL bytes only add)
+      if (m.nameLen[h] < 16 || !eqLowerNoNul(b, m.nameOff[h], m.nameLen[h], H_CONTENT_ENCODING)) continue;
       seen = true;
       layers += countLowerNoNul(b, m.valOff[h], m.valLen[h], V_GZIP) + countLowerNoNul(b, m.valOff[h], m.valLen[h], V_DEFLATE);
     }
-    if (!seen && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) layers = 1;
+    // the whole-block scan only when some header line was odd (invalid or folded line, or a CR
+    // inside a line): a plain ~500-byte header block scanned byte by byte cost ~0.5 us per message
+    if (!seen && (tx.hasEvent(AEV['http.header_invalid']) || tx.hasEvent(AEV['http.folded_header']) ||
+        indexOfByte(b, 0x0d, 0, m.used) >= 0) && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) layers = 1;
     if (layers === 0) return;
     const lim = dir === 0 ? this.limits.maxRequestBody : this.limits.maxResponseBody;
     const r = decodeRes;
