@@ -6,12 +6,18 @@
  *   (b) added latency of one queue traversal: UDP request/response RTT, requests queued only;
  *       added = consumer median (p99) - no-queue median (p99).
  *   (c) TCP throughput with GSO (one stream, 4 s).
- * quell runs with its default engine (decode, flows, TCP reassembly, app parsers) and no rules.
+ * quell runs with its default engine (decode, flows, TCP reassembly, app parsers) and, for the
+ * headline, the rules of --rules (default signatures/rules/default.rules, as issue 5's goals ask),
+ * passed to `quell run --rules`. The same engine without rules is measured in the same run as a
+ * second column (the rules' own cost is the difference); --no-rules measures only that one.
  * Pinning: senders/clients on CPU0, consumer and receiver on CPU1, everything at nice -20.
  *
- * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick]
+ * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
+ *               [--only a,b,c] [--engine-module FILE] [--profile DIR]
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
- * average is recorded next to every figure.
+ * average is recorded next to every figure. For every quell run the worker's verdict-latency
+ * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
+ * docs/inline.md "Stats") is read from the final stats event and reported per question.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -30,6 +36,15 @@ const TCP_SECS = 4;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['a', 'b', 'c'];
 /** quell run with another engine (e.g. an accept-all module) to separate plumbing from engine cost */
 const ENGINE_MODULE = args.includes('--engine-module') ? path.resolve(args[args.indexOf('--engine-module') + 1]) : null;
+/** --profile DIR: quell consumers run with node --cpu-prof into DIR (one .cpuprofile per thread),
+ *  to see where the engine's time goes; the figures of such a run are not comparable. */
+const PROFILE_DIR = args.includes('--profile') ? path.resolve(args[args.indexOf('--profile') + 1]) : null;
+/** The ruleset of the headline quell column (issue 5: "goals with the default ruleset"). */
+const DEFAULT_RULES = path.join(ROOT, 'signatures', 'rules', 'default.rules');
+const RULES: string | null = args.includes('--no-rules') ? null
+  : args.includes('--rules') ? path.resolve(args[args.indexOf('--rules') + 1]) : DEFAULT_RULES;
+if (args.includes('--no-rules') && args.includes('--rules')) { process.stderr.write('--rules and --no-rules exclude each other\n'); process.exit(2); }
+if (RULES && !fs.existsSync(RULES)) { process.stderr.write(`--rules ${RULES}: no such file\n`); process.exit(2); }
 
 function sh(cmd: string, a: string[]): string {
   const r = spawnSync(cmd, a, { encoding: 'utf8', timeout: 60_000 });
@@ -45,7 +60,15 @@ function build(): void {
   for (const t of ['nfqc', 'nettools']) sh('gcc', ['-O2', '-Wall', '-o', path.join(TOOLS, t), path.join(ROOT, 'bench', 'inline', 'c', `${t}.c`)]);
 }
 
-type Consumer = 'c' | 'quell';
+/** c = the C accept loop; quell = quell run with RULES (the headline); quell_norules = the same
+ *  engine without rules, run only when RULES is set (otherwise `quell` already has no rules). */
+type Consumer = 'c' | 'quell' | 'quell_norules';
+const CONSUMERS: Consumer[] = RULES ? ['c', 'quell', 'quell_norules'] : ['c', 'quell'];
+const QUELLS = CONSUMERS.filter((k) => k !== 'c') as Exclude<Consumer, 'c'>[];
+
+/** Per-packet verdict latency of one quell run (the worker's histogram, docs/inline.md "Stats"). */
+interface VerdictLat { mean_us: number; p50_us: number; p99_us: number; packets: number }
+type QuellHandle = { p: ChildProcess; err: () => string; out: () => string; eve: string | null };
 
 class Bench {
   pair = NetnsPair.create('b');
@@ -70,24 +93,32 @@ class Bench {
     if (spec) sh('ip', ['netns', 'exec', this.pair.server, 'iptables', '-A', 'INPUT', ...spec.split(' '), '-j', 'NFQUEUE', '--queue-num', '0']);
   }
 
-  async consumer(kind: Consumer, extra: { maxlen: number; rcvbuf: number }): Promise<{ p: ChildProcess; err: () => string; out: () => string }> {
+  async consumer(kind: Consumer, extra: { maxlen: number; rcvbuf: number }): Promise<QuellHandle> {
+    // quell's EVE goes to a file so the final stats event (written on SIGTERM) can be read back;
+    // with --stats-interval 3600 it is the only stats event, and no rule in RULES alerts on the
+    // bench's traffic (UDP 9000/9100, TCP 5201), so the file stays small
+    const eve = kind === 'c' ? null : path.join(OUT, `inline-eve-${kind}.json`);
+    if (eve) fs.rmSync(eve, { force: true });
+    const rules = kind === 'quell' && RULES ? ['--rules', RULES] : [];
     const c = kind === 'c'
       ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), ['0', String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
-      : this.run(this.pair.server, 1, process.execPath, [QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
-        '--eve', '/dev/null', '--stats-interval', '3600', ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
+      : this.run(this.pair.server, 1, process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
+        '--eve', eve!, '--stats-interval', '3600', ...rules, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
     const ok = await waitFor(() => /ready/.test(c.err()) || c.p.exitCode !== null, 20_000, 20);
     if (!ok || c.p.exitCode !== null) throw new Error(`${kind} consumer did not start: ${c.err()}`);
-    return c;
+    return { ...c, eve };
   }
 
-  async stopConsumer(c: { p: ChildProcess }): Promise<void> {
+  /** Stop a consumer; for quell, return the verdict latency of its final stats event. */
+  async stopConsumer(c: QuellHandle): Promise<VerdictLat | null> {
     c.p.kill('SIGCONT');
     c.p.kill('SIGTERM');
     await this.exited(c.p, 10_000);
+    return c.eve ? verdictLatency(c.eve) : null;
   }
 
   /** (a) drain rate in pkt/s */
-  async drain(kind: Consumer): Promise<{ pps: number; load: number }> {
+  async drain(kind: Consumer): Promise<{ pps: number; load: number; vl: VerdictLat | null }> {
     this.rule('-p udp --dport 9000');
     const recv = this.run(this.pair.server, 0, this.nt, ['udprecv', '9000', '60', '1500']);
     await waitFor(() => /ready/.test(recv.err()), 5000);
@@ -101,14 +132,14 @@ class Bench {
     const inflight = kernelInflight(this.pair);
     c.p.kill('SIGCONT');
     await this.exited(recv.p, 60_000);
-    await this.stopConsumer(c);
+    const vl = await this.stopConsumer(c);
     const r = JSON.parse(recv.out().trim().split('\n').pop() ?? '{}');
     if (r.received !== DRAIN_N) process.stderr.write(`drain ${kind}: received ${r.received} of ${DRAIN_N} (queued ${inflight})\n`);
-    return { pps: r.received / (r.last - r.first), load: l };
+    return { pps: r.received / (r.last - r.first), load: l, vl };
   }
 
   /** (b) RTT median/p99 in us; consumer null = no queue */
-  async rtt(kind: Consumer | null): Promise<{ p50: number; p99: number; load: number }> {
+  async rtt(kind: Consumer | null): Promise<{ p50: number; p99: number; load: number; vl: VerdictLat | null }> {
     this.rule(kind ? '-p udp --dport 9100' : null);
     const echo = this.run(this.pair.server, 1, this.nt, ['echo', '9100', '120']);
     await waitFor(() => /ready/.test(echo.err()), 5000);
@@ -116,14 +147,14 @@ class Bench {
     const l = load();
     const cl = this.run(this.pair.client, 0, this.nt, ['rtt', this.pair.serverAddr, '9100', String(RTT_N), '100']);
     await this.exited(cl.p, 120_000);
-    if (c) await this.stopConsumer(c);
+    const vl = c ? await this.stopConsumer(c) : null;
     echo.p.kill('SIGKILL');
     const r = JSON.parse(cl.out().trim());
-    return { p50: r.p50_us, p99: r.p99_us, load: l };
+    return { p50: r.p50_us, p99: r.p99_us, load: l, vl };
   }
 
   /** (c) TCP Gbit/s; consumer null = no queue */
-  async tcp(kind: Consumer | null): Promise<{ gbit: number; load: number }> {
+  async tcp(kind: Consumer | null): Promise<{ gbit: number; load: number; vl: VerdictLat | null }> {
     this.rule(kind ? '-p tcp --dport 5201' : null);
     const sink = this.run(this.pair.server, 1, this.nt, ['tcpsink', '5201', '20']);
     await waitFor(() => /ready/.test(sink.err()), 5000);
@@ -132,10 +163,30 @@ class Bench {
     const s = this.run(this.pair.client, 0, this.nt, ['tcpsend', this.pair.serverAddr, '5201', String(TCP_SECS)]);
     await this.exited(s.p, (TCP_SECS + 20) * 1000);
     await this.exited(sink.p, 10_000);
-    if (c) await this.stopConsumer(c);
+    const vl = c ? await this.stopConsumer(c) : null;
     const r = JSON.parse(sink.out().trim() || '{"gbit_s":0}');
-    return { gbit: r.gbit_s, load: l };
+    return { gbit: r.gbit_s, load: l, vl };
   }
+}
+
+/**
+ * The final stats event's verdict-latency histogram of worker 0 (docs/inline.md "Stats": per
+ * packet, recv return -> verdict send, so engine + worker loop, not the kernel queue or the send).
+ * p50/p99 are the upper bound of the histogram bucket that holds them (buckets 10 us .. 100 ms).
+ */
+function verdictLatency(eve: string): VerdictLat | null {
+  let text = '';
+  try { text = fs.readFileSync(eve, 'utf8'); } catch { return null; }
+  const line = text.trim().split('\n').reverse().find((l) => l.includes('"event_type":"stats"'));
+  if (!line) return null;
+  const h = JSON.parse(line).inline?.workers?.[0]?.verdict_latency as { bounds: number[]; counts: number[]; sum: number; count: number } | null;
+  if (!h || !h.count) return null;
+  const q = (f: number): number => {
+    let acc = 0;
+    for (let i = 0; i < h.counts.length; i++) { acc += h.counts[i]; if (acc >= f * h.count) return i < h.bounds.length ? h.bounds[i] * 1e6 : Infinity; }
+    return Infinity;
+  };
+  return { mean_us: (h.sum / h.count) * 1e6, p50_us: q(0.5), p99_us: q(0.99), packets: h.count };
 }
 
 function kernelInflight(pair: NetnsPair): number {
@@ -148,43 +199,79 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0) { process.stderr.write('bench/inline needs root (network namespaces, NFQUEUE)\n'); process.exit(1); }
   build();
   const b = new Bench();
-  const res: Record<string, unknown> = { machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}`, reps: REPS, started: new Date().toISOString() };
+  const res: Record<string, unknown> = {
+    machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}`,
+    reps: REPS, started: new Date().toISOString(),
+    rules: RULES ? path.relative(ROOT, RULES) : null,
+    engine: ENGINE_MODULE ?? 'default (src/engine/pipeline)',
+  };
   try {
-    const drain: Record<Consumer, number[]> = { c: [], quell: [] };
     const loads: number[] = [];
+    const vls: Record<string, VerdictLat[]> = {};
+    const keepVl = (q: string, k: Consumer | null, vl: VerdictLat | null): void => { if (k && vl) (vls[`${q}.${k}`] ??= []).push(vl); };
+    const drain: Record<string, number[]> = {};
+    for (const k of CONSUMERS) drain[k] = [];
     for (let i = 0; i < REPS && ONLY.includes('a'); i++) {
-      for (const k of ['c', 'quell'] as Consumer[]) { const r = await b.drain(k); drain[k].push(r.pps); loads.push(r.load); await sleep(300); }
+      for (const k of CONSUMERS) { const r = await b.drain(k); drain[k].push(r.pps); loads.push(r.load); keepVl('a', k, r.vl); await sleep(300); }
     }
-    const rtt: Record<string, { p50: number[]; p99: number[] }> = { none: { p50: [], p99: [] }, c: { p50: [], p99: [] }, quell: { p50: [], p99: [] } };
+    const withNone: (Consumer | null)[] = [null, ...CONSUMERS];
+    const rtt: Record<string, { p50: number[]; p99: number[] }> = {};
+    for (const k of withNone) rtt[k ?? 'none'] = { p50: [], p99: [] };
     for (let i = 0; i < REPS && ONLY.includes('b'); i++) {
-      for (const k of [null, 'c', 'quell'] as (Consumer | null)[]) { const r = await b.rtt(k); rtt[k ?? 'none'].p50.push(r.p50); rtt[k ?? 'none'].p99.push(r.p99); loads.push(r.load); await sleep(300); }
+      for (const k of withNone) { const r = await b.rtt(k); rtt[k ?? 'none'].p50.push(r.p50); rtt[k ?? 'none'].p99.push(r.p99); loads.push(r.load); keepVl('b', k, r.vl); await sleep(300); }
     }
-    const tcp: Record<string, number[]> = { none: [], c: [], quell: [] };
+    const tcp: Record<string, number[]> = {};
+    for (const k of withNone) tcp[k ?? 'none'] = [];
     for (let i = 0; i < REPS && ONLY.includes('c'); i++) {
-      for (const k of [null, 'c', 'quell'] as (Consumer | null)[]) { const r = await b.tcp(k); tcp[k ?? 'none'].push(r.gbit); loads.push(r.load); await sleep(300); }
+      for (const k of withNone) { const r = await b.tcp(k); tcp[k ?? 'none'].push(r.gbit); loads.push(r.load); keepVl('c', k, r.vl); await sleep(300); }
     }
     const m = (xs: number[]) => median(xs);
-    const added = (k: 'c' | 'quell', q: 'p50' | 'p99') => m(rtt[k][q]) - m(rtt.none[q]);
+    const added = (k: Consumer, q: 'p50' | 'p99') => m(rtt[k][q]) - m(rtt.none[q]);
     res.drain_pps = drain; res.rtt_us = rtt; res.tcp_gbit = tcp;
     res.load_avg = { min: Math.min(...loads), max: Math.max(...loads) };
-    res.engine = ENGINE_MODULE ?? 'default (src/engine/pipeline, no rules)';
-    res.summary = {
-      capacity_ratio: m(drain.quell) / m(drain.c),
-      added_p50_us: { c: added('c', 'p50'), quell: added('quell', 'p50') },
-      added_p99_us: { c: added('c', 'p99'), quell: added('quell', 'p99') },
-      tcp_ratio: m(tcp.quell) / m(tcp.c),
-    };
-    const s = res.summary as any;
+    // verdict latency per question and quell column: median over the reps of each figure
+    const vlSummary: Record<string, VerdictLat> = {};
+    for (const [key, xs] of Object.entries(vls)) {
+      vlSummary[key] = { mean_us: m(xs.map((x) => x.mean_us)), p50_us: m(xs.map((x) => x.p50_us)), p99_us: m(xs.map((x) => x.p99_us)), packets: m(xs.map((x) => x.packets)) };
+    }
+    res.verdict_latency = vls;
+    const summary: Record<string, unknown> = {};
+    for (const k of QUELLS) {
+      summary[k] = {
+        capacity_ratio: m(drain[k]) / m(drain.c),
+        added_p50_us: added(k, 'p50'), added_p99_us: added(k, 'p99'),
+        over_c_p50_us: added(k, 'p50') - added('c', 'p50'), over_c_p99_us: added(k, 'p99') - added('c', 'p99'),
+        tcp_ratio: m(tcp[k]) / m(tcp.c),
+        verdict_latency: { a: vlSummary[`a.${k}`] ?? null, b: vlSummary[`b.${k}`] ?? null, c: vlSummary[`c.${k}`] ?? null },
+      };
+    }
+    summary.c = { added_p50_us: added('c', 'p50'), added_p99_us: added('c', 'p99') };
+    res.summary = summary;
+    const label = (k: Consumer) => k === 'c' ? 'C accept loop'
+      : k === 'quell' ? (RULES ? `quell run --rules ${path.basename(RULES)}` : 'quell run, no rules') : 'quell run, no rules';
+    const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
+    const sgn = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
+    const cols = (f: (k: Consumer) => string) => CONSUMERS.map(f).join(' | ');
+    const sq = (k: Consumer) => summary[k] as { capacity_ratio: number; over_c_p50_us: number; over_c_p99_us: number; tcp_ratio: number };
     const rows = [
-      '| question | C accept loop | quell run (default engine) | ratio / difference | goal |',
-      '|---|---|---|---|---|',
-      `| (a) drain capacity, pkt/s (64 B UDP, ${DRAIN_N} queued) | ${Math.round(m(drain.c)).toLocaleString('en')} | ${Math.round(m(drain.quell)).toLocaleString('en')} | ${(s.capacity_ratio * 100).toFixed(0)} % | >= 70 % |`,
-      `| (b) added latency, median us (no queue: ${m(rtt.none.p50).toFixed(1)}) | +${s.added_p50_us.c.toFixed(1)} | +${s.added_p50_us.quell.toFixed(1)} | ${(s.added_p50_us.quell - s.added_p50_us.c).toFixed(1)} us | <= C + 5 us |`,
-      `| (b) added latency, p99 us (no queue: ${m(rtt.none.p99).toFixed(1)}) | +${s.added_p99_us.c.toFixed(1)} | +${s.added_p99_us.quell.toFixed(1)} | ${(s.added_p99_us.quell - s.added_p99_us.c).toFixed(1)} us | <= C + 25 us |`,
-      `| (c) TCP, Gbit/s, 1 stream, GSO (no queue: ${m(tcp.none).toFixed(2)}) | ${m(tcp.c).toFixed(2)} | ${m(tcp.quell).toFixed(2)} | ${(s.tcp_ratio * 100).toFixed(0)} % | >= 70 % |`,
+      `| question | ${cols(label)} | ${QUELLS.map((k) => `${label(k)} vs C`).join(' | ')} | goal |`,
+      `|---|${CONSUMERS.map(() => '---|').join('')}${QUELLS.map(() => '---|').join('')}---|`,
+      `| (a) drain capacity, pkt/s (64 B UDP, ${DRAIN_N} queued) | ${cols((k) => Math.round(m(drain[k])).toLocaleString('en'))} | ${QUELLS.map((k) => pct(sq(k).capacity_ratio)).join(' | ')} | >= 70 % |`,
+      `| (b) added latency, median us (no queue: ${m(rtt.none.p50).toFixed(1)}) | ${cols((k) => sgn(added(k, 'p50')))} | ${QUELLS.map((k) => `${sgn(sq(k).over_c_p50_us)} us`).join(' | ')} | <= C + 5 us |`,
+      `| (b) added latency, p99 us (no queue: ${m(rtt.none.p99).toFixed(1)}) | ${cols((k) => sgn(added(k, 'p99')))} | ${QUELLS.map((k) => `${sgn(sq(k).over_c_p99_us)} us`).join(' | ')} | <= C + 25 us |`,
+      `| (c) TCP, Gbit/s, 1 stream, GSO (no queue: ${m(tcp.none).toFixed(2)}) | ${cols((k) => m(tcp[k]).toFixed(2))} | ${QUELLS.map((k) => pct(sq(k).tcp_ratio)).join(' | ')} | >= 70 % |`,
     ];
-    res.table = rows.join('\n');
-    process.stdout.write(`${res.table}\n\nmedian of ${REPS} run(s); load average during the runs ${(res.load_avg as any).min.toFixed(1)}-${(res.load_avg as any).max.toFixed(1)} on ${res.machine}\n`);
+    const vlRows = ['', '| quell verdict latency per packet (recv return -> verdict send; mean, bucket of p50/p99) | ' + QUELLS.map(label).join(' | ') + ' |',
+      `|---|${QUELLS.map(() => '---|').join('')}`];
+    for (const [q, name] of [['a', '(a) drain (batches up to 64)'], ['b', '(b) RTT (1-packet batches)'], ['c', '(c) TCP']] as const) {
+      if (!QUELLS.some((k) => vlSummary[`${q}.${k}`])) continue;
+      vlRows.push(`| ${name} | ${QUELLS.map((k) => { const v = vlSummary[`${q}.${k}`]; return v ? `${v.mean_us.toFixed(1)} us (p50 <= ${v.p50_us} us, p99 <= ${v.p99_us} us)` : '-'; }).join(' | ')} |`);
+    }
+    // --only: leave out the rows of questions not measured
+    const measured = (row: string) => !/^\| \(([abc])\)/.test(row) || ONLY.includes(row[3]);
+    res.table = rows.filter(measured).join('\n') + '\n' + vlRows.join('\n');
+    const la = res.load_avg as { min: number; max: number };
+    process.stdout.write(`${res.table}\n\nrules: ${res.rules ?? 'none'}; median of ${REPS} run(s); load average during the runs ${la.min.toFixed(1)}-${la.max.toFixed(1)} on ${res.machine}\n`);
   } finally {
     b.pair.destroy();
     fs.mkdirSync(OUT, { recursive: true });
