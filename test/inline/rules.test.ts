@@ -182,15 +182,13 @@ test('inline: quell run --bypass-after (user space, real engine): a long downloa
   }
 });
 
-// Known engine issue (src/engine/detect.ts + tcp-stream.ts), kept visible as a TODO test: the
-// request packet IS dropped (alert action "blocked", one drop verdict), but its bytes were already
-// delivered to the HTTP parser, so the client's TCP retransmission carries no new stream data,
-// matches no rule and is accepted: the server usually gets the request. Fix in the engine: in 'ips'
-// mode a drop decided on stream/app data must stick to the flow (setFlowVerdict) or un-deliver it.
+// A drop decided on stream/app data takes the whole TCP flow (docs/detection.md): the request's
+// bytes were already consumed by the HTTP parser, so a retransmission would carry no new stream
+// data and match nothing; without the flow drop the server would get the request after all.
 let appFields = true;
 try { require.resolve('../../src/engine/detect'); } catch { appFields = false; }
 test('inline with real rules: an http.uri (app-layer) drop rule keeps the request from the server',
-  { skip: skip || (appFields ? false : 'no app-layer fields'), todo: 'engine: the TCP retransmission of a dropped request passes', timeout: 60_000 }, async () => {
+  { skip: skip || (appFields ? false : 'no app-layer fields'), timeout: 60_000 }, async () => {
     const dir = tmpDir('app');
     const pair = NetnsPair.create('a');
     try {
