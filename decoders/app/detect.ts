@@ -19,18 +19,24 @@
  *   format but are separate protocols (nDPI labels them MDNS/LLMNR/NetBIOS), so datagrams with
  *   either port equal to one of those (and neither port 53) are not DNS: the only use of ports
  *   here, and only to say no.
+ * - SOCKS (TCP to-server only): a complete SOCKS4/4a request (04, CONNECT/BIND, port, address,
+ *   printable user id ending in 00, and for 4a a host name) or a SOCKS5 greeting (05, 1..16
+ *   methods, each assigned or private) that is the whole view or is followed by the client's next
+ *   message (01 auth or 05 request). nDPI labels these flows SOCKS; the engine parses the
+ *   handshake and probes the tunnelled bytes (src/engine/app.ts).
  * - DNS over TCP: a 2-byte length >= 12 followed by such a message (the first message, whole
  *   or its header + complete question section when it spans more bytes than given).
  */
 import { DnsMessage, parseDns, DNS_MAX_QUESTIONS } from './dns';
 import { AEV } from './events';
 import { indexOfByte } from './bytes';
+import { matchSocksClient } from './socks';
 
-export const APP_NONE = 0, APP_HTTP = 1, APP_DNS = 2;
+export const APP_NONE = 0, APP_HTTP = 1, APP_DNS = 2, APP_SOCKS = 3;
 /** Returned when more bytes of this TCP direction are needed to decide. */
 export const APP_NEED_MORE = -1;
 /** Names for flow records: index = APP_* id. */
-export const APP_NAMES = [null, 'http', 'dns'] as const;
+export const APP_NAMES = [null, 'http', 'dns', 'socks'] as const;
 
 /** Give up (APP_NONE) when a TCP direction is still undecided after this many bytes. */
 export const APP_DETECT_MAX_BYTES = 4096;
@@ -159,7 +165,7 @@ function plausibleDns(buf: Uint8Array, off: number, len: number, partial: boolea
  * @param ipProto 6 (TCP) or 17 (UDP); others give APP_NONE.
  * @param toServer true for the client->server direction.
  * @param sport,dport the packet's ports (optional; used only to exclude mDNS/LLMNR/NetBIOS-NS).
- * @returns APP_HTTP / APP_DNS when recognised, APP_NONE when certainly not, APP_NEED_MORE (-1)
+ * @returns APP_HTTP / APP_DNS / APP_SOCKS when recognised, APP_NONE when certainly not, APP_NEED_MORE (-1)
  *   when more bytes are needed (TCP only; after APP_DETECT_MAX_BYTES the answer is APP_NONE).
  */
 export function detectApp(ipProto: number, toServer: boolean, buf: Uint8Array, off: number, len: number, sport = 0, dport = 0): number {
@@ -176,6 +182,13 @@ export function detectApp(ipProto: number, toServer: boolean, buf: Uint8Array, o
   if (toServer) {
     r = httpRequest(buf, off, len);
     if (r === APP_NONE) r = dnsTcp(buf, off, len);
+    // SOCKS4/4a/5 client (decoders/app/socks.ts); a SOCKS4 request can also look like the start
+    // of a DNS/TCP message still "needing more": the complete SOCKS message decides
+    if (r !== APP_HTTP && r !== APP_DNS && (buf[off] === 4 || buf[off] === 5)) {
+      const k = matchSocksClient(buf, off, len);
+      if (k === 1) r = APP_SOCKS;
+      else if (k < 0) r = APP_NEED_MORE;
+    }
   } else {
     const h = matchResponseStart(buf, off, len);
     r = h === 1 ? APP_HTTP : h < 0 ? APP_NEED_MORE : APP_NONE;

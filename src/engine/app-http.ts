@@ -50,8 +50,12 @@ export function makeHttpCallback(app: AppLayer, flowApp: (slot: number) => FlowA
     if (what !== HTTP_TX_DONE) return;
     const slot = p.userData;
     const st = flowApp(slot);
-    if (st === null || st.http === null) return;
-    const txId = st.http.txCount++;
+    if (st === null) return;
+    // an HTTP flow numbers its transactions in its glue; a SOCKS flow's tunnelled HTTP in the tunnel
+    let txId: number;
+    if (st.http !== null) txId = st.http.txCount++;
+    else if (st.tunnel !== null) txId = st.tunnel.txCount++;
+    else return;
     app.txHttp++;
     if (app.summaries) {
       // only the five summary fields (httpTxRecord would build every field)

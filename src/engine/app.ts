@@ -14,8 +14,9 @@
  * Limits: MAX_FLOW_TX summaries kept per flow for `quell flows` (counter txSummariesDropped).
  */
 import {
-  detectApp, APP_DNS, APP_HTTP, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES,
+  detectApp, APP_DNS, APP_HTTP, APP_NONE, APP_SOCKS, APP_NEED_MORE, APP_DETECT_MAX_BYTES,
 } from '../../decoders/app/detect';
+import { SocksParser, SOCKS_TUNNEL, SOCKS_FAILED } from '../../decoders/app/socks';
 import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_SEC_ANSWER, rcodeName, suricataRrtype, updateNames, DNS_OPCODE_UPDATE } from '../../decoders/app/dns';
 import { FF_APP_DONE } from './flows';
 import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
@@ -23,9 +24,9 @@ import { HttpParser } from '../../decoders/app/http';
 import type { HttpTx, HttpLimits } from '../../decoders/app/http';
 import type { QuellEngine } from './pipeline';
 
-export { APP_DNS, APP_HTTP, APP_NONE };
+export { APP_DNS, APP_HTTP, APP_NONE, APP_SOCKS };
 /** App names for flow records (index = f.app[slot]); 0 = none/unknown. */
-export const APP_NAMES: (string | null)[] = [null, 'http', 'dns'];
+export const APP_NAMES: (string | null)[] = [null, 'http', 'dns', 'socks'];
 
 /** Per-flow summaries kept for `quell flows` (HTTP transactions, DNS messages). */
 export const MAX_FLOW_TX = 256;
@@ -39,11 +40,19 @@ export const HTTP_PARSER_POOL = 512;
 
 const PROTO_TCP = 6;
 
+/**
+ * A SOCKS flow's handshake for its flow record: version 4 (4a included) or 5, command (1 CONNECT,
+ * 2 BIND, 3 UDP ASSOCIATE), requested host (name, or address text) and port, user (v4 user id or
+ * RFC 1929 user name; absent when empty), the server's reply code (null when none was seen).
+ */
+export interface SocksSummary { version: number; cmd: number; host: string; port: number; user?: string; reply: number | null }
+
 /** updates: only for UPDATE messages (opcode 5), the owner names of the prerequisite/update records. */
 export interface DnsSummary { id: number; query: string; qtype: string; rcode: string | null; answers: string[]; updates?: string[] }
 
 /**
- * Bytes carried by an HTTP tunnel (CONNECT answered 2xx, or 101 Upgrade) of one flow: probed
+ * Bytes carried by an HTTP tunnel (CONNECT answered 2xx, or 101 Upgrade) or a SOCKS tunnel
+ * (after the SOCKS handshake's successful reply) of one flow: probed
  * like a new flow's first data (detectApp, per direction, up to APP_DETECT_MAX_BYTES copied);
  * when they look like HTTP a second HttpParser parses them (same flow slot, same callback: its
  * transactions are http events and reach the rules like any other). Anything else (TLS, the
@@ -57,6 +66,8 @@ export class HttpTunnel {
   none = 0;
   /** the inner parser once the tunnel was recognised as HTTP */
   inner: HttpParser | null = null;
+  /** transaction ids of a SOCKS flow's inner HTTP (an HTTP flow numbers them in its HttpGlue) */
+  txCount = 0;
 }
 
 /** Per-flow app state (allocated when a flow is classified or probing). */
@@ -68,6 +79,8 @@ export class FlowApp {
   framer: (DnsTcpFramer | null)[] = [null, null];
   /** HTTP flows that switched to a tunnel (see HttpTunnel), else null */
   tunnel: HttpTunnel | null = null;
+  /** SOCKS flows: the handshake; its tunnel bytes go to `tunnel` like an HTTP tunnel's */
+  socks: SocksParser | null = null;
   httpTx: HttpSummary[] = [];
   dnsTx: DnsSummary[] = [];
 }
@@ -80,7 +93,7 @@ export class AppLayer {
   /** HTTP parser limits (replay/flows may keep no bodies: nothing reads them there). */
   httpLimits: Partial<HttpLimits> | undefined = undefined;
   // counters
-  flowsHttp = 0; flowsDnsUdp = 0; flowsDnsTcp = 0;
+  flowsHttp = 0; flowsDnsUdp = 0; flowsDnsTcp = 0; flowsSocks = 0;
   txHttp = 0; dnsMessages = 0; dnsParseErrors = 0; txSummariesDropped = 0;
   probeBytes = 0; gaps = 0;
   /** HTTP tunnels seen, and those whose content was HTTP (parsed by an inner parser). */
@@ -143,7 +156,7 @@ export class AppLayer {
         if (!probing) this.appendProbe(st, dir, buf, off, len);
         return;
       }
-      if (r !== APP_HTTP && r !== APP_DNS) {
+      if (r !== APP_HTTP && r !== APP_DNS && r !== APP_SOCKS) {
         this.dirGivesUp(s, dir);
         return;
       }
@@ -152,6 +165,7 @@ export class AppLayer {
       f.flags[s] |= FF_APP_DONE;
       const st = this.state(s);
       if (r === APP_HTTP) { this.flowsHttp++; st.http = this.newHttp(s); }
+      else if (r === APP_SOCKS) { this.flowsSocks++; st.socks = new SocksParser(); }
       else if (proto === PROTO_TCP) this.flowsDnsTcp++;
       else {
         this.flowsDnsUdp++;
@@ -173,7 +187,7 @@ export class AppLayer {
       if (probing) return; // the current view was appended to the probe and fed above
     }
     const st = f.appState[s] as FlowApp;
-    if (kind === APP_HTTP || kind === APP_DNS) this.feed(s, st, kind, dir, proto, buf, off, len);
+    if (kind === APP_HTTP || kind === APP_DNS || kind === APP_SOCKS) this.feed(s, st, kind, dir, proto, buf, off, len);
   }
 
   private appendProbe(a: { probe: (Uint8Array | null)[]; probeLen: number[] }, dir: number, buf: Uint8Array, off: number, len: number): void {
@@ -214,6 +228,13 @@ export class AppLayer {
       if (n > 0) this.tunnelData(s, st, dir, buf, off + len - n, n);
       return;
     }
+    if (kind === APP_SOCKS) {
+      // handshake bytes to the SOCKS parser; what follows a successful handshake is tunnel data,
+      // probed and parsed exactly like an HTTP CONNECT tunnel's (tunnelData)
+      const at = st.socks!.feed(dir, buf, off, len);
+      if (at >= 0) this.tunnelData(s, st, dir, buf, at, off + len - at);
+      return;
+    }
     if (proto !== PROTO_TCP) { this.dnsMessage(s, st, dir, buf, off, len); return; }
     let fr = st.framer[dir];
     if (fr === null) { fr = new DnsTcpFramer(); st.framer[dir] = fr; }
@@ -231,6 +252,16 @@ export class AppLayer {
       const t = st.tunnel;
       if (t !== null && tb[dir] > t0) {
         // a hole in the tunnel: the inner parser resyncs like any HTTP parser; a probe cannot go on
+        if (t.inner !== null) { if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s); t.inner.gap(dir as 0 | 1, len); }
+        else this.tunnelGivesUp(t, dir);
+      }
+    }
+    const sk = st.socks;
+    if (sk !== null) {
+      // a hole in the handshake ends it; in the tunnel it is handled as in an HTTP tunnel
+      if (sk.state[dir] !== SOCKS_TUNNEL) sk.state[dir] = SOCKS_FAILED;
+      else if (st.tunnel !== null) {
+        const t = st.tunnel;
         if (t.inner !== null) { if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s); t.inner.gap(dir as 0 | 1, len); }
         else this.tunnelGivesUp(t, dir);
       }
@@ -254,6 +285,9 @@ export class AppLayer {
       }
       st.http = null;
       this.releaseHttp(g);
+    } else if (st !== null && st.socks !== null) {
+      if (st.tunnel !== null && st.tunnel.inner !== null) st.tunnel.inner.finish();
+      st.tunnel = null;
     }
   }
 
@@ -284,6 +318,8 @@ export class AppLayer {
     if (st !== null && st.http !== null) {
       st.http.endDir(dir);
       if (st.tunnel !== null && st.tunnel.inner !== null) st.tunnel.inner.end(dir as 0 | 1);
+    } else if (st !== null && st.socks !== null && st.tunnel !== null && st.tunnel.inner !== null) {
+      st.tunnel.inner.end(dir as 0 | 1);
     }
   }
 
@@ -336,9 +372,16 @@ export class AppLayer {
   }
 
   /** Summaries for the flow record (before the slot is freed). */
-  summary(s: number): { http: unknown[]; dns: unknown[] } {
+  summary(s: number): { http: unknown[]; dns: unknown[]; socks?: SocksSummary } {
     const st = this.eng.flows.appState[s] as FlowApp | null;
     if (st === null) return { http: [], dns: [] };
+    const k = st.socks;
+    if (k !== null) {
+      const reply = k.reply >= 0 ? k.reply : null;
+      const socks: SocksSummary = k.user !== '' ? { version: k.version, cmd: k.cmd, host: k.host, port: k.port, user: k.user, reply }
+        : { version: k.version, cmd: k.cmd, host: k.host, port: k.port, reply };
+      return { http: st.httpTx, dns: [], socks };
+    }
     return {
       http: st.httpTx,
       dns: st.dnsTx.map((d) => d.updates === undefined ? { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers }
@@ -402,7 +445,7 @@ export class AppLayer {
 
   stats(): Record<string, unknown> {
     return {
-      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp, http_tunnel: this.tunnels, http_in_tunnel: this.tunnelsHttp },
+      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp, socks: this.flowsSocks, http_tunnel: this.tunnels, http_in_tunnel: this.tunnelsHttp },
       tx: { http: this.txHttp, dns: this.dnsMessages },
       dns_parse_errors: this.dnsParseErrors, tx_summaries_dropped: this.txSummariesDropped,
       probe_bytes: this.probeBytes, gaps: this.gaps,

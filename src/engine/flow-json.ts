@@ -35,6 +35,6 @@ export function formatFlowLine(ev: EngineEvent): string | null {
     pkts_toserver: e.pkts_toserver, pkts_toclient: e.pkts_toclient,
     bytes_toserver: e.bytes_toserver, bytes_toclient: e.bytes_toclient,
     start: isoUs(e.startUs as number), end: isoUs(e.endUs as number), state: e.state,
-    http: e.http, dns: e.dns,
+    http: e.http, dns: e.dns, socks: e.socks,
   });
 }

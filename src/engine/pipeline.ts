@@ -105,6 +105,8 @@ export interface FlowRecord extends EngineEvent {
   /** detection raised an alert in this flow */
   alerted?: boolean;
   http: unknown[]; dns: unknown[];
+  /** SOCKS flows only: the handshake's request (absent otherwise) */
+  socks?: unknown;
 }
 
 const DIR_SERVER = 0;
@@ -415,6 +417,7 @@ export class QuellEngine implements Engine {
       midstream: (f.flags[s] & FF_MIDSTREAM) !== 0,
       http: appState.http, dns: appState.dns,
     };
+    if (appState.socks !== undefined) rec.socks = appState.socks;
     this.emit(rec);
   }
 }

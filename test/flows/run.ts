@@ -11,6 +11,8 @@ export interface FlowRec {
   start: string; end: string; state: string;
   http: { method: string | null; uri: string | null; host: string | null; user_agent: string | null; status: number | null; interim_status?: number }[];
   dns: { query: string; qtype: string; rcode: string | null; answers: string[]; updates?: string[] }[];
+  /** SOCKS flows only */
+  socks?: { version: number; cmd: number; host: string; port: number; user?: string; reply: number | null };
 }
 
 export async function flowsOf(file: string, engine: EngineOptions = {}, onEngine?: (e: QuellEngine) => void): Promise<FlowRec[]> {
