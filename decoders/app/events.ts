@@ -54,6 +54,9 @@ export const APP_EVENT_NAMES = [
   'http.body_decompress_error',   // Content-Encoding gzip/deflate but the body does not inflate: inspected as is
   'http.body_decompress_layers',  // more content codings than HTTP_MAX_DECODE_LAYERS: the outer ones only are undone
   'http.request_headers_incomplete', // the request's header section never ended (flow end, gap or header limit): inspected as far as parsed
+  // ---- HTTP response header leniency (browsers accept these; http-evader), added at the end (ids stay stable)
+  'http.line_end_invalid',        // response header line ended by a bare CR, or by LF CR: read as a line end like browsers
+  'http.response_junk',           // lines (or NUL bytes) before the response's status line: skipped like browsers
 ] as const;
 
 export type AppEventName = (typeof APP_EVENT_NAMES)[number];

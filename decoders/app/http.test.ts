@@ -328,3 +328,41 @@ test('browser leniency against evasions (as libhtp): odd chunk lines, TE variant
   assert.equal(body(' \r\nHTTP/1.1 200 ok\r\nContent-Length: 3\r\n\r\nabc'), 'abc', 'whitespace before the status line');
   assert.equal(body('HTTP/1.1 200 ok\r\nContent-Length: 3\n \nabc'), 'abc', 'whitespace-only line ends the headers');
 });
+
+test('response header line ends and junk as browsers read them (http-evader 284-488): body recovered, events raised', () => {
+  const get: Seg = [0, 'GET /e HTTP/1.1\r\nHost: h\r\n\r\n'];
+  const chunked = '3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n';
+  const check = (res: string, events: string[], what: string) => {
+    const r = assertSplitInvariant([get, [1, res]]);
+    assert.equal(r.recs.length, 1, what);
+    assert.equal(r.recs[0].res_body, 'abcde', what);
+    const ev = r.recs[0].events as string[];
+    for (const e of events) assert.ok(ev.includes(e), `${what}: ${e} in ${ev}`);
+  };
+  const C = 'Connection: close\r\n';
+  check(`HTTP/1.1 200 ok\r\n${C}Transfer-Encoding\n :chunked\r\nX: y\r\n\r\n${chunked}`, ['http.folded_header', 'http.header_invalid'], 'name folded (LF)');
+  check(`HTTP/1.1 200 ok\r\n${C}Transfer-Encoding\r :chunked\r\nX: y\r\n\r\n${chunked}`, ['http.header_invalid'], 'name and colon split by CR SP');
+  check(`HTTP/1.1 200 ok\r\n${C}Transfer-Encoding\r\n \r\n :\r\n chunked\r\nX: y\r\n\r\n${chunked}`, ['http.folded_header'], 'name, blank fold, colon, value');
+  check(`HTTP/1.1 200 ok\r\n${C}Transfer-Encoding:\n\x00chunked\r\nX: y\r\n\r\n${chunked}`, ['http.folded_header'], 'value folded by NUL');
+  check(`\x00HTTP/1.1 200 ok\r\n${C}Transfer-Encoding: chunked\r\n\r\n${chunked}`, ['http.response_junk'], 'NUL before the status line');
+  check(`HTTP/1.1 200 ok\r${C.replace('\r\n', '\r')}Transfer-Encoding: chunked\rX: y\r\n\r\n${chunked}`, ['http.line_end_invalid'], 'bare CR line ends');
+  check(`HTTP/1.1 200 ok\n\r${C.replace('\r\n', '\n\r')}Transfer-Encoding: chunked\n\rX: y\r\n\r\n${chunked}`, ['http.line_end_invalid'], 'LF CR line ends');
+  check(`foobar\r\nHTTP/1.1 200 ok\r\n${C}Transfer-Encoding: chunked\r\n\r\n${chunked}`, ['http.response_junk'], 'junk line before the status line');
+  check(` SIP/2.0 200 ok\r\nHTTP/1.1 200 ok\r\n${C}Transfer-Encoding: chunked\r\n\r\n${chunked}`, ['http.response_junk'], 'other protocol line before the status line');
+  check(`HTTP/1.1 200 ok\r\n${C}\r\r\nTransfer-Encoding: chunked\r\n\r\n${chunked}`, ['http.header_invalid'], 'CR-only line after CR LF is not the end');
+  check(`HTTP/1.1 200 ok\r\nTransfer-Encoding: chunked\r \r\n${C}\r\n${chunked}`, [], 'CR SP inside a value is whitespace');
+  // LF CR ending the Content-Length line, then CR LF: the empty line ends the headers
+  const r = assertSplitInvariant([get, [1, `HTTP/1.1 200 ok\r\n${C}Content-length: 5\n\r\r\nabcde`]]);
+  assert.equal(r.recs[0].res_body, 'abcde');
+  // correct parsing unchanged: more junk lines than HTTP_MAX_JUNK_LINES, or no status line at all,
+  // is a body until close (junk included, bytes as received)
+  const junk = 'a\r\nb\nc\r\nd\r\ne\r\nf\r\nHTTP/1.1 200 ok\r\n\r\n';
+  const j = assertSplitInvariant([get, [1, junk]]);
+  assert.equal(j.recs[0].res_body, junk);
+  assert.ok((j.recs[0].events as string[]).includes('http.response_line_invalid'));
+  const short = assertSplitInvariant([get, [1, 'no status\r\nline']]);
+  assert.equal(short.recs[0].res_body, 'no status\r\nline');
+  // request side untouched: a bare CR inside a request header value stays in the value
+  const q = assertSplitInvariant([[0, 'GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n'], [1, 'HTTP/1.1 200 ok\r\nContent-Length: 0\r\n\r\n']]);
+  assert.equal(q.recs.length, 1);
+});

@@ -67,6 +67,10 @@ export const HTTP_RESET_KEEP_BYTES = 8192;
 export const HTTP_TX_MAX_EVENTS = 16;
 /** Empty lines tolerated before one chunk-size line (browser leniency); more is chunk_invalid. */
 export const HTTP_MAX_EMPTY_CHUNK_LINES = 4;
+/** Lines before a response's status line that are skipped when a status line follows (browsers
+ *  do); more, or a longer junk block than limits.maxLineBytes, and the response is read as a body
+ *  until close (HTTP/0.9 style), the junk included. Counted by http.response_junk when skipped. */
+export const HTTP_MAX_JUNK_LINES = 4;
 export const DEFAULT_HTTP_LIMITS: Readonly<HttpLimits> = Object.freeze({
   maxLineBytes: HTTP_MAX_LINE_BYTES, maxHeaders: HTTP_MAX_HEADERS, maxHeaderBytes: HTTP_MAX_HEADER_BYTES,
   maxRequestBody: HTTP_MAX_REQUEST_BODY, maxResponseBody: HTTP_MAX_RESPONSE_BODY, maxOpenTx: HTTP_MAX_OPEN_TX,
@@ -354,6 +358,7 @@ const S_TUNNEL = 9;      // CONNECT/101: not parsed
 const S_RESYNC = 10;     // after a gap: look for a new message start
 const S_WAIT_CONNECT = 11; // request side after CONNECT until the response decides
 const S_DISCARD = 12;    // request side after an invalid start: wait for resync
+const S_JUNK = 13;       // response side: lines before a status line (raw bytes kept in msg.buf)
 
 class DirState {
   st = S_IDLE;
@@ -373,8 +378,15 @@ class DirState {
    *  the header count at the last partial exposure (-1 none for this request) */
   partUsed = -1;
   partHdrs = -1;
+  /** response side: offset in msg.buf of a header line without ':' that a folded continuation
+   *  may still complete ("Transfer-Encoding\r\n :chunked"), -1 none */
+  pendName = -1;
+  junkLines = 0;         // S_JUNK: lines seen before the status line
+  sawNul = false;        // response S_IDLE skipped a NUL byte (may span feeds)
+  lfOnly = false;        // the last line taken ended with a bare LF (no CR before it)
+  prevLfOnly = false;    // idem for the line before it (LF CR line ends, see headerLine)
   reset(): void {
-    this.partUsed = -1; this.partHdrs = -1;
+    this.partUsed = -1; this.partHdrs = -1; this.pendName = -1; this.junkLines = 0; this.sawNul = false;
     this.st = S_IDLE; this.tx = null; this.lineStart = 0; this.lineOver = false; this.lastHdr = -1; this.hdrsOver = false; this.tooMany = false;
     this.remain = 0; this.chDigits = this.chSize = this.chLen = 0; this.chExt = this.chBad = this.chSawCR = false;
     this.chEndState = 0; this.ended = false;
@@ -515,6 +527,7 @@ export class HttpParser {
     const tx = d.tx;
     const gapFlag = dir === 0 ? TXF_GAP_REQ : TXF_GAP_RES;
     this.count(tx, AEV['http.gap']);
+    if (d.st === S_JUNK && tx) this.junkAsBody(d, tx, tx.res, 0);
     switch (d.st) {
       case S_TUNNEL: this.tunnelBytes[dir] += lost; return;
       case S_BODY_CLOSE:
@@ -551,6 +564,7 @@ export class HttpParser {
     const d = this.d[dir];
     if (d.ended) return;
     if (d.partUsed >= 0) this.undoPartialRequest(d);
+    if (d.st === S_JUNK && d.tx) this.junkAsBody(d, d.tx, d.tx.res, 0);
     if (d.st === S_BODY_CLOSE && d.tx) this.msgDone(dir, d);
     else if (d.tx && d.st !== S_TUNNEL && d.st !== S_IDLE && d.st !== S_RESYNC && d.st !== S_WAIT_CONNECT) {
       this.count(d.tx, AEV['http.truncated']);
@@ -729,7 +743,9 @@ export class HttpParser {
     }
     this.lineComplete = found;
     if (found) {
-      if (m.used > d.lineStart && m.buf[m.used - 1] === 0x0d) m.used--;
+      d.prevLfOnly = d.lfOnly;
+      d.lfOnly = true;
+      if (m.used > d.lineStart && m.buf[m.used - 1] === 0x0d) { m.used--; d.lfOnly = false; }
       return lf + 1;
     }
     return end;
@@ -755,7 +771,7 @@ export class HttpParser {
         const m = d.tx.req;
         m.started = true; m.tsNs = this.curTs;
         d.lineStart = 0; d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false;
-        d.partHdrs = -1;
+        d.partHdrs = -1; d.pendName = -1;
         d.st = S_LINE;
         return i;
       }
@@ -838,15 +854,61 @@ export class HttpParser {
    * A complete header line is at msg.buf[d.lineStart, msg.used). Returns true when it was the
    * empty line ending the header section.
    */
-  private headerLine(d: DirState, tx: HttpTx, m: HttpMsg): boolean {
+  private headerLine(d: DirState, tx: HttpTx, m: HttpMsg, afterCr = false): boolean {
     const b = m.buf;
     let s = d.lineStart;
-    const e = m.used;
+    let e = m.used;
     d.lineOver = false;
     if (e === s) { m.used = s; return true; }
+    if (m === tx.res) {
+      // Response line ends as browsers read them (http-evader): a CR right after a bare LF that
+      // ended the previous line belongs to that line end (LF CR; after CR LF it does not: a line
+      // "\r" there is an invalid header line, as libhtp reads it), and a bare CR inside a line ends
+      // it unless whitespace follows (then it is whitespace: "chunked\r \r\n", "Name\r :value").
+      if (!afterCr && d.prevLfOnly && b[s] === 0x0d) {
+        this.count(tx, AEV['http.line_end_invalid']);
+        b.copyWithin(s, s + 1, e); e--; m.used = e;
+        if (e === s) return true;
+      }
+      // a line of only CRs after CR LF ("\r\n\r\r\n"): an invalid header line, skipped (libhtp)
+      let k = s; while (k < e && b[k] === 0x0d) k++;
+      if (k === e) { this.count(tx, AEV['http.header_invalid']); m.used = s; return false; }
+      let cr = indexOfByte(b, 0x0d, s, e);
+      while (cr >= 0 && (cr + 1 === e || isWs(b[cr + 1]))) { b[cr] = 0x20; cr = indexOfByte(b, 0x0d, cr + 1, e); }
+      if (cr >= 0) {
+        this.count(tx, AEV['http.line_end_invalid']);
+        m.used = cr;
+        // CR CR: an empty piece, skipped (not the end of the header section)
+        if (cr > s && this.headerLine(d, tx, m, true)) {
+          // a whitespace-only piece ended the section: the rest of the line is dropped
+          this.count(tx, AEV['http.header_invalid']);
+          return true;
+        }
+        if (cr === s) d.lineStart = s;
+        // the pieces before cr wrote at most up to cr: the tail is intact
+        const w = m.used, t = e - cr - 1;
+        b.copyWithin(w, cr + 1, e);
+        m.used = w + t; d.lineStart = w;
+        if (t === 0) { m.used = w; return false; }
+        return this.headerLine(d, tx, m, true);
+      }
+    }
     // Browser leniency (evasion resistance, as libhtp): a line of only whitespace ends the
     // header section; a "folded" line that itself looks like "name: value" is a new header.
     let k0 = s; while (k0 < e && isWs(b[k0])) k0++;
+    if (d.pendName >= 0 && (k0 > s || b[s] === 0)) {
+      // a header name alone on its line ("Transfer-Encoding\r\n :chunked"), continued by a folded
+      // line: browsers join them into one header line. Whitespace-only lines in between are skipped.
+      this.count(tx, AEV['http.folded_header']);
+      if (k0 === e) { m.used = s; return false; }
+      const p = d.pendName;
+      d.pendName = -1;
+      b[s] = 0x20;
+      b.copyWithin(s + 1, k0, e);
+      m.used = s + 1 + (e - k0); d.lineStart = p;
+      return this.headerLine(d, tx, m, true);
+    }
+    d.pendName = -1;
     if (k0 === e) {
       // folding onto a header still waiting for its value ("Name:\r\n \r\n value"), else the end
       if (d.lastHdr >= 0 && m.valLen[d.lastHdr] === 0) { this.count(tx, AEV['http.folded_header']); m.used = s; return false; }
@@ -857,7 +919,8 @@ export class HttpParser {
       b.copyWithin(s, k0, e); m.used = e - (k0 - s);
       return this.headerLine(d, tx, m);
     }
-    if (isWs(b[s]) && d.lastHdr >= 0) {
+    // a NUL starting the line after a header without value folds too (browsers: "Name:\n\0value")
+    if (d.lastHdr >= 0 && (isWs(b[s]) || (b[s] === 0 && m === tx.res && m.valLen[d.lastHdr] === 0))) {
       // obs-fold: join onto the previous header value with one space
       this.count(tx, AEV['http.folded_header']);
       const h = d.lastHdr;
@@ -876,6 +939,7 @@ export class HttpParser {
     if (c === e || c === s) {
       this.count(tx, AEV['http.header_invalid']);
       m.used = d.hdrsOver ? s : e; d.lineStart = m.used; d.lastHdr = -1;
+      if (c === e && !d.hdrsOver && m === tx.res) d.pendName = s;
       return false;
     }
     let ne = c;
@@ -1156,7 +1220,11 @@ export class HttpParser {
   private stepRes(d: DirState, buf: Uint8Array, i: number, end: number): number {
     switch (d.st) {
       case S_IDLE: {
-        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a || buf[i] === 0x20 || buf[i] === 0x09)) i++;
+        // NUL bytes before the status line are skipped too (browsers do; flagged below)
+        while (i < end && (buf[i] === 0x0d || buf[i] === 0x0a || buf[i] === 0x20 || buf[i] === 0x09 || buf[i] === 0)) {
+          if (buf[i] === 0) d.sawNul = true;
+          i++;
+        }
         if (i >= end) return end;
         let tx: HttpTx | null = null;
         for (let k = 0; k < this.open.length; k++) {
@@ -1173,10 +1241,18 @@ export class HttpParser {
         d.tx = tx;
         const m = tx.res;
         if (!m.started) { m.started = true; m.tsNs = this.curTs; }
-        d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false;
+        d.lineOver = false; d.lastHdr = -1; d.hdrsOver = false; d.tooMany = false; d.pendName = -1;
+        d.lfOnly = d.prevLfOnly = false;
+        if (d.sawNul) { d.sawNul = false; this.count(tx, AEV['http.response_junk']); }
+        if (!isPrefixOfNoCase(buf, i, end - i, 'HTTP/') && !(tx.flags & TXF_HTTP09)) {
+          // junk lines before a status line ("foobar\r\nHTTP/1.1 200 ok"): kept raw until a status
+          // line shows up (skipped) or HTTP_MAX_JUNK_LINES pass (then the body, junk included)
+          m.used = 0; d.lineStart = 0; d.junkLines = 0;
+          d.st = S_JUNK;
+          return i;
+        }
         // not a status line: the rest of the connection is this response's body
         if (!isPrefixOfNoCase(buf, i, end - i, 'HTTP/')) {
-          if (!(tx.flags & TXF_HTTP09)) this.count(tx, AEV['http.response_line_invalid']);
           m.headersDone = true;
           this.emit(tx, HTTP_RESPONSE_HEADERS);
           d.st = S_BODY_CLOSE;
@@ -1186,26 +1262,36 @@ export class HttpParser {
         d.st = S_LINE;
         return i;
       }
+      case S_JUNK: {
+        const tx = d.tx!, m = tx.res;
+        const lf = indexOfByte(buf, 0x0a, i, end);
+        const stop = lf >= 0 ? lf + 1 : end;
+        m.ensure(m.used + (stop - i));
+        // raw copy (terminators kept: the bytes may turn out to be the body); rare state
+        m.buf.set(buf.subarray(i, stop), m.used);
+        m.used += stop - i;
+        i = stop;
+        if (lf < 0) return m.used > this.limits.maxLineBytes ? this.junkAsBody(d, tx, m, i) : i;
+        let s = d.lineStart;
+        while (s < m.used && (isWs(m.buf[s]) || m.buf[s] === 0)) s++;
+        if (m.used - s >= 5 && isPrefixOfNoCase(m.buf, s, 5, 'HTTP/')) {
+          this.count(tx, AEV['http.response_junk']);
+          let e = m.used - 1;
+          d.lfOnly = true;
+          if (e > s && m.buf[e - 1] === 0x0d) { e--; d.lfOnly = false; }
+          m.buf.copyWithin(0, s, e);
+          m.used = e - s; d.lineStart = 0;
+          return this.statusLineDone(d, tx, m, i);
+        }
+        if (++d.junkLines > HTTP_MAX_JUNK_LINES || m.used > this.limits.maxLineBytes) return this.junkAsBody(d, tx, m, i);
+        d.lineStart = m.used;
+        return i;
+      }
       case S_LINE: {
         const tx = d.tx!, m = tx.res;
         i = this.takeLine(d, m, buf, i, end, tx);
         if (!this.lineComplete) return i;
-        m.lineOff = d.lineStart; m.lineLen = m.used - d.lineStart;
-        d.lineOver = false;
-        d.st = S_HDR;
-        // a lone CR ends the status line for browsers ("HTTP/1.1 200 ok\rTransfer-Encoding: ..."):
-        // what follows it on the same line is the first header line
-        let cr = -1;
-        for (let k = m.lineOff; k < m.used; k++) if (m.buf[k] === 0x0d) { cr = k; break; }
-        if (cr >= 0) {
-          this.count(tx, AEV['http.response_line_invalid']);
-          m.lineLen = cr - m.lineOff;
-          d.lineStart = cr + 1;
-          if (this.headerLine(d, tx, m)) return this.resHeadersEnd(d, tx, m, i);
-          return i;
-        }
-        d.lineStart = m.used;
-        return i;
+        return this.statusLineDone(d, tx, m, i);
       }
       case S_HDR: case S_TRAILER: {
         const tx = d.tx!, m = tx.res;
@@ -1217,6 +1303,38 @@ export class HttpParser {
       }
       default: return this.stepBody(1, d, buf, i, end);
     }
+  }
+
+  /** The status line is complete at msg.buf[d.lineStart, msg.used) (terminator removed). */
+  private statusLineDone(d: DirState, tx: HttpTx, m: HttpMsg, i: number): number {
+    m.lineOff = d.lineStart; m.lineLen = m.used - d.lineStart;
+    d.lineOver = false;
+    d.st = S_HDR;
+    // a lone CR ends the status line for browsers ("HTTP/1.1 200 ok\rTransfer-Encoding: ..."):
+    // what follows it on the same line is the first header line
+    let cr = -1;
+    for (let k = m.lineOff; k < m.used; k++) if (m.buf[k] === 0x0d) { cr = k; break; }
+    if (cr >= 0) {
+      this.count(tx, AEV['http.response_line_invalid']);
+      m.lineLen = cr - m.lineOff;
+      d.lineStart = cr + 1;
+      if (this.headerLine(d, tx, m, true)) return this.resHeadersEnd(d, tx, m, i);
+      return i;
+    }
+    d.lineStart = m.used;
+    return i;
+  }
+
+  /** S_JUNK gave up (no status line): the kept bytes start the response body, read until close. */
+  private junkAsBody(d: DirState, tx: HttpTx, m: HttpMsg, i: number): number {
+    this.count(tx, AEV['http.response_line_invalid']);
+    m.headersDone = true;
+    this.emit(tx, HTTP_RESPONSE_HEADERS);
+    d.st = S_BODY_CLOSE;
+    const n = m.used;
+    m.used = 0;
+    this.body(1, tx, m.buf, 0, n);
+    return i;
   }
 
   /** The response header section just ended (empty line seen). */
