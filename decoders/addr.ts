@@ -6,8 +6,12 @@
  * - ipv6Text(buf, off, dotted?) / ipv6WordsText(words, k, dotted?): RFC 5952 section 4:
  *   lower-case hex without leading zeros, the longest run of two or more zero groups written `::`
  *   (the first of equal runs). `dotted` (default false) writes IPv4-mapped addresses as
- *   ::ffff:a.b.c.d (RFC 5952 section 5, what tshark prints: decoders/format.ts ipv6String); the
- *   EVE outputs (flows, alerts, DNS A-record text) use the default, ::ffff:a00:1.
+ *   ::ffff:a.b.c.d (RFC 5952 section 5, what tshark prints: decoders/format.ts ipv6String). The
+ *   EVE and flows src_ip/dest_ip (flow, alert, drop, http, dns records: FlowTable.addrText,
+ *   src/engine/detect.ts) use dotted = true, as Suricata 9 with eve-log ipv6-compress does (its
+ *   compressed addresses are Rust's Ipv6Addr Display: RFC 5952 with IPv4-mapped as
+ *   ::ffff:10.0.0.1; docs/eve.md). AAAA rdata
+ *   text (decoders/app/dns.ts) keeps the default.
  * - ipv6FullText(buf, off): 8 groups of 4 hex digits, no compression: Suricata's form for AAAA
  *   rdata in EVE DNS answers.
  *
@@ -40,9 +44,9 @@ export function ipv6WordsText(words: ArrayLike<number>, k: number, dotted = fals
   return groupsText(dotted);
 }
 
-/** Text of a 4-byte (IPv4) or 16-byte (IPv6, RFC 5952) address at buf[off]. */
-export function ipText(buf: Uint8Array, off: number, len: number): string {
-  return len === 4 ? ipv4Text(buf, off) : ipv6Text(buf, off);
+/** Text of a 4-byte (IPv4) or 16-byte (IPv6, RFC 5952; `dotted` as for ipv6Text) address at buf[off]. */
+export function ipText(buf: Uint8Array, off: number, len: number, dotted = false): string {
+  return len === 4 ? ipv4Text(buf, off) : ipv6Text(buf, off, dotted);
 }
 
 /** 8 groups of 4 lower-case hex digits, no compression (Suricata's AAAA rdata in DNS answers). */

@@ -748,8 +748,8 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       ev.proto = f.protoOf(slot);
     } else {
       ev.flow_id = 0;
-      ev.src_ip = pkt.addrLen ? ipText(pkt.buf, pkt.srcOff, pkt.addrLen) : ''; ev.src_port = pkt.sport;
-      ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen) : ''; ev.dest_port = pkt.dport;
+      ev.src_ip = pkt.addrLen ? ipText(pkt.buf, pkt.srcOff, pkt.addrLen, true) : ''; ev.src_port = pkt.sport;
+      ev.dest_ip = pkt.addrLen ? ipText(pkt.buf, pkt.dstOff, pkt.addrLen, true) : ''; ev.dest_port = pkt.dport;
       ev.proto = pkt.ipProto;
     }
   };

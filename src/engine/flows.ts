@@ -383,11 +383,11 @@ export class FlowTable {
   }
 
   // ---- key accessors for outputs (not hot)
-  /** Address of a canonical side as text. */
+  /** Address of a canonical side as text, as EVE writes it (IPv4-mapped IPv6: ::ffff:a.b.c.d, like Suricata). */
   addrText(s: number, side: number): string {
     const k = s * KEY_WORDS + side * 4;
     if (((this.keyMeta[s] >>> 8) & 0xf) === 4) return ipv4U32Text(this.key[k]);
-    return ipv6WordsText(this.key, k);
+    return ipv6WordsText(this.key, k, true);
   }
   portOf(s: number, side: number): number { return side === 0 ? this.keyPorts[s] >>> 16 : this.keyPorts[s] & 0xffff; }
   protoOf(s: number): number { return this.keyMeta[s] & 0xff; }
