@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { SocksParser, matchSocksClient, SOCKS_TUNNEL, SOCKS_FAILED, SOCKS_HANDSHAKE, SOCKS_MAX_MSG } from './socks';
 import { detectApp, APP_SOCKS, APP_NEED_MORE } from './detect';
 
-const B = (...parts: (number[] | string)[]) => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p)));
+const B = (...parts: (number[] | string | Buffer)[]) => Buffer.concat(parts.map((p) => typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.isBuffer(p) ? p : Buffer.from(p)));
 const HTTP = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
 
 /** Feed `msg` to the parser in pieces of `step` bytes; returns the tunnel bytes collected. */
@@ -67,4 +67,33 @@ test('detection: SOCKS clients by content; other bytes starting with 04/05 are n
   assert.equal(matchSocksClient(B([5, 0]), 0, 2), 0, 'no methods');
   assert.equal(matchSocksClient(B([4, 9, 0, 80, 1, 2, 3, 4, 0]), 0, 9), 0, 'unknown v4 command');
   assert.equal(matchSocksClient(B([4, 1, 0, 80, 1, 2, 3, 4], 'u\x01', [0]), 0, 11), 0, 'unprintable user id');
+});
+
+test('random bytes never throw; valid handshakes split at random points give exactly the tunnel bytes (bounded loops)', () => {
+  let seed = 12345;
+  const rnd = (n: number) => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed % n; };
+  for (let it = 0; it < 20000; it++) {
+    const p = new SocksParser();
+    for (let m = 0; m < 6; m++) {
+      const dir = rnd(2), len = 1 + rnd(40);
+      const b = new Uint8Array(len);
+      for (let i = 0; i < len; i++) b[i] = rnd(4) === 0 ? rnd(256) : [0, 1, 2, 3, 4, 5, 0x5a, 0x61][rnd(8)];
+      const off = rnd(len), n = len - off;
+      const at = p.feed(dir, b, off, n);
+      assert.ok(at === -1 || (at >= off && at < off + n), `feed returned ${at} for [${off}, ${off + n})`);
+      assert.ok(p.state[dir] >= SOCKS_HANDSHAKE && p.state[dir] <= SOCKS_FAILED);
+    }
+  }
+  for (let it = 0; it < 2000; it++) {
+    const tail = Buffer.from(Array.from({ length: 1 + rnd(30) }, () => rnd(256)));
+    const host = 'h'.repeat(1 + rnd(60));
+    const v4 = rnd(2) === 0;
+    const cli = v4 ? B([4, 1, 0, 80, 0, 0, 0, 7], 'u'.repeat(rnd(10)), [0], host, [0], tail)
+      : B([5, 1, 0], [5, 1, 0, 3, host.length], host, [1, 187], tail);
+    const srv = v4 ? B([0, 0x5a, 0, 0, 0, 0, 0, 0], tail) : B([5, 0], [5, 0, 0, 1, 1, 2, 3, 4, 0, 80], tail);
+    const p = new SocksParser();
+    assert.equal(feedSplit(p, 0, cli, 1 + rnd(12)), tail.toString('latin1'));
+    assert.equal(feedSplit(p, 1, srv, 1 + rnd(12)), tail.toString('latin1'));
+    assert.equal(p.host, host);
+  }
 });
