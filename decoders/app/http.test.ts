@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import {
   HttpParser, HttpTx, httpTxRecord, HTTP_TX_DONE, HTTP_REQUEST_HEADERS, HTTP_RESPONSE_HEADERS, HTTP_REQUEST_DONE,
   HTTP_RESPONSE_DONE, TXF_TUNNEL, TXF_NO_REQUEST, TXF_GAP_RES, TXF_INCOMPLETE_REQ, HttpLimits, httpTxEve,
-  HTTP_REQUEST_PARTIAL,
+  HTTP_REQUEST_PARTIAL, HTTP_REQUEST_BODY_DATA, HTTP_RESPONSE_BODY_DATA,
 } from './http';
 import { APP_EVENT_NAMES, AEV } from './events';
 import { normalizeUri, normalizeHost } from './uri';
@@ -19,7 +19,8 @@ function run(segs: Seg[], split: (i: number, d: Buffer) => Buffer[], limits?: Pa
   const recs: Record<string, unknown>[] = [];
   const cbs: string[] = [];
   p.onTx = (tx: HttpTx, what: number) => {
-    if (what === HTTP_REQUEST_PARTIAL) return;   // depends on the cut points by design
+    // these depend on the cut points by design
+    if (what === HTTP_REQUEST_PARTIAL || what === HTTP_REQUEST_BODY_DATA || what === HTTP_RESPONSE_BODY_DATA) return;
     cbs.push(`${tx.index}:${what}`);
     if (what === HTTP_TX_DONE) {
       const r = httpTxRecord(tx, APP_EVENT_NAMES) as unknown as Record<string, unknown>;

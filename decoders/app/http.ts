@@ -8,8 +8,9 @@
  * - Transactions (HttpTx) are owned by the parser and recycled: the parser reports progress by
  *   calling `parser.onTx(tx, what)` synchronously from feed()/gap()/end(); `what` is one of
  *   HTTP_REQUEST_HEADERS, HTTP_REQUEST_DONE, HTTP_RESPONSE_HEADERS, HTTP_RESPONSE_DONE,
- *   HTTP_TX_DONE, and HTTP_REQUEST_PARTIAL (request headers not finished at the end of a feed:
- *   depends on how the bytes were cut, unlike the others). The tx object and every view into it stay valid until the parser's next
+ *   HTTP_TX_DONE, HTTP_REQUEST_PARTIAL (request headers not finished at the end of a feed:
+ *   depends on how the bytes were cut, unlike the others) and HTTP_{REQUEST,RESPONSE}_BODY_DATA
+ *   (a long body grew by HTTP_BODY_INSPECT_STEP; also cut-dependent). The tx object and every view into it stay valid until the parser's next
  *   feed()/gap()/end()/finish() call after HTTP_TX_DONE was delivered for it (so a caller may
  *   collect txs during a feed and use them right after it returns); then the object is reused.
  *   Callers that keep data longer copy it (httpTxRecord() makes plain strings, for output).
@@ -90,6 +91,16 @@ export const HTTP_TX_DONE = 5;           // last callback for this tx; the objec
  *  Lets detection inspect a request whose headers never end (Suricata inspects the request line
  *  as soon as it is complete). */
 export const HTTP_REQUEST_PARTIAL = 6;
+/** Body progress: the message's kept body (req/res.body, bodyLen) grew by at least
+ *  HTTP_BODY_INSPECT_STEP bytes since the last such callback (or since the headers), and the
+ *  message is not done yet. Lets a caller inspect a long body while it arrives (detection:
+ *  docs/detection.md "Progressive body inspection"). Depends on how the bytes were cut (delivered
+ *  from inside feed(), several per feed for big feeds); never after the body limit is reached
+ *  (bodyLen stops growing there) and never for a decoded body (content coding is undone at the end). */
+export const HTTP_REQUEST_BODY_DATA = 7;
+export const HTTP_RESPONSE_BODY_DATA = 8;
+/** Kept-body growth between two HTTP_*_BODY_DATA callbacks (bytes). */
+export const HTTP_BODY_INSPECT_STEP = 32768;
 
 // ---- tx flags
 export const TXF_GAP_REQ = 1 << 0;
@@ -218,6 +229,8 @@ export class HttpMsg {
    *  raw/rawLen the bytes as received; otherwise rawLen is -1 and body is the received bytes. */
   body: Uint8Array = EMPTY;
   bodyLen = 0;
+  /** bodyLen at the last HTTP_*_BODY_DATA callback (0 before the first; -1: content-coded, none). */
+  bodyMark = 0;
   bodyTotal = 0;
   raw: Uint8Array = EMPTY;
   rawLen = -1;
@@ -234,7 +247,7 @@ export class HttpMsg {
     this.used = 0; this.lineOff = 0; this.lineLen = -1;
     this.f0Len = this.f1Len = this.f2Len = -1;
     this.hdrCount = 0; this.contentLength = -1; this.chunked = false; this.connClose = false;
-    this.bodyLen = 0; this.bodyTotal = 0; this.tsNs = -1;
+    this.bodyLen = 0; this.bodyMark = 0; this.bodyTotal = 0; this.tsNs = -1;
     // a decoded body is a fresh buffer: keep the received-bytes buffer for reuse instead
     if (this.rawLen >= 0) { this.body = this.raw; this.raw = EMPTY; this.rawLen = -1; }
     this.started = this.headersDone = this.done = false;
@@ -690,18 +703,7 @@ export class HttpParser {
   private decodeCoding(tx: HttpTx, dir: number): void {
     const m = dir === 0 ? tx.req : tx.res;
     if (m.bodyLen === 0 || m.rawLen >= 0 || tx === this.discard) return;
-    const b = m.buf;
-    let layers = 0, seen = false;
-    for (let h = 0; h < m.hdrCount; h++) {
-      // length first: most names are shorter than "content-encoding" (16; NUL bytes only add)
-      if (m.nameLen[h] < 16 || !eqLowerNoNul(b, m.nameOff[h], m.nameLen[h], H_CONTENT_ENCODING)) continue;
-      seen = true;
-      layers += countLowerNoNul(b, m.valOff[h], m.valLen[h], V_GZIP) + countLowerNoNul(b, m.valOff[h], m.valLen[h], V_DEFLATE);
-    }
-    // the whole-block scan only when some header line was odd (invalid or folded line, or a CR
-    // inside a line): a plain ~500-byte header block scanned byte by byte cost ~0.5 us per message
-    if (!seen && (tx.hasEvent(AEV['http.header_invalid']) || tx.hasEvent(AEV['http.folded_header']) ||
-        indexOfByte(b, 0x0d, 0, m.used) >= 0) && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) layers = 1;
+    const layers = this.codingLayers(tx, m);
     if (layers === 0) return;
     const lim = dir === 0 ? this.limits.maxRequestBody : this.limits.maxResponseBody;
     const r = decodeRes;
@@ -714,6 +716,23 @@ export class HttpParser {
     m.body = r.buf; m.bodyLen = r.len > lim ? lim : r.len;
     r.buf = EMPTY;
     tx.flags |= dir === 0 ? TXF_REQ_DECODED : TXF_RES_DECODED;
+  }
+
+  /** Content codings (gzip/deflate layers) announced for message m, 0 none (see decodeCoding). */
+  private codingLayers(tx: HttpTx, m: HttpMsg): number {
+    const b = m.buf;
+    let layers = 0, seen = false;
+    for (let h = 0; h < m.hdrCount; h++) {
+      // length first: most names are shorter than "content-encoding" (16; NUL bytes only add)
+      if (m.nameLen[h] < 16 || !eqLowerNoNul(b, m.nameOff[h], m.nameLen[h], H_CONTENT_ENCODING)) continue;
+      seen = true;
+      layers += countLowerNoNul(b, m.valOff[h], m.valLen[h], V_GZIP) + countLowerNoNul(b, m.valOff[h], m.valLen[h], V_DEFLATE);
+    }
+    // the whole-block scan only when some header line was odd (invalid or folded line, or a CR
+    // inside a line): a plain ~500-byte header block scanned byte by byte cost ~0.5 us per message
+    if (!seen && (tx.hasEvent(AEV['http.header_invalid']) || tx.hasEvent(AEV['http.folded_header']) ||
+        indexOfByte(b, 0x0d, 0, m.used) >= 0) && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) layers = 1;
+    return layers;
   }
 
   // ---- line accumulation into msg.buf; returns index after LF, or end when the line is incomplete
@@ -1198,6 +1217,13 @@ export class HttpParser {
     if (m.appendBody(buf, off, n, lim)) {
       const f = dir === 0 ? TXF_REQ_BODY_TRUNC : TXF_RES_BODY_TRUNC;
       if (!(tx.flags & f)) { tx.flags |= f; this.count(tx, AEV['http.body_limit']); }
+    }
+    // bodyMark -1: a coded body (decoded only when complete: no progress callbacks). The coding
+    // check runs once per message, when its body first reaches the step (long bodies only).
+    if (m.bodyMark >= 0 && m.bodyLen - m.bodyMark >= HTTP_BODY_INSPECT_STEP) {
+      if (m.bodyMark === 0 && this.codingLayers(tx, m) > 0) { m.bodyMark = -1; return; }
+      m.bodyMark = m.bodyLen;
+      this.emit(tx, dir === 0 ? HTTP_REQUEST_BODY_DATA : HTTP_RESPONSE_BODY_DATA);
     }
   }
 

@@ -38,6 +38,7 @@ import { compileSource } from '../../signatures/compiler';
 import { PacketView, PROTO_TCP, PROTO_UDP, PROTO_ICMP, PROTO_ICMPV6 } from '../../decoders/packet';
 import {
   HttpTx, HTTP_REQUEST_HEADERS, HTTP_REQUEST_DONE, HTTP_RESPONSE_HEADERS, HTTP_RESPONSE_DONE, HTTP_TX_DONE,
+  HTTP_REQUEST_BODY_DATA, HTTP_RESPONSE_BODY_DATA,
   TXF_NO_REQUEST, TXF_REQ_BODY_TRUNC, TXF_RES_BODY_TRUNC, httpTxEve,
 } from '../../decoders/app/http';
 import { DnsMessage, DNS_SEC_ANSWER, DNS_MAX_EVENTS, rcodeName, suricataRrtype } from '../../decoders/app/dns';
@@ -69,6 +70,10 @@ export const MAX_STREAM_SCAN = 65536;
  * stream data (only when a rule reads `stream`).
  */
 export const STREAM_INSPECT_OVERLAP = 2048;
+/** Progressive body inspection (docs/detection.md): a body inspected before its message is done
+ *  is scanned from this many bytes before the part not inspected yet (strings crossing the
+ *  previous inspection's end), matches ending in the old bytes dropped (minEnd). */
+export const BODY_INSPECT_OVERLAP = 2048;
 /** Separate stream windows per packet (a packet can release data of both directions, or data
  *  after a gap); beyond: not inspected, counted in stream_sections_dropped. */
 export const MAX_STREAM_SECTIONS = 4;
@@ -500,7 +505,12 @@ class DetectFields implements FieldSource {
 }
 
 /** Per HTTP transaction: rules already reported, count() counters already advanced (and the value). */
-interface TxState { index: number; fired: Uint8Array; counted: Uint8Array; countedVal: Float64Array; /** host tags set (tagBit bits), [src, dst] */ hostTagged: Uint32Array }
+interface TxState {
+  index: number; fired: Uint8Array; counted: Uint8Array; countedVal: Float64Array; /** host tags set (tagBit bits), [src, dst] */ hostTagged: Uint32Array;
+  /** body bytes already inspected progressively (request, response): the next partial
+   *  inspection starts BODY_INSPECT_OVERLAP before them */
+  bodySeen: Int32Array;
+}
 
 /** Pending alert of the current packet (finalized once the packet's verdict is known). */
 interface PendingAlert { rule: number; ev: EngineEvent }
@@ -528,15 +538,17 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
     const rs = info.rs;
     let f = txFired.get(tx);
     if (f === undefined || f.fired.length !== rs.rules.length || f.counted.length !== rs.nCounters) {
-      f = { index: tx.index, fired: new Uint8Array(rs.rules.length), counted: new Uint8Array(rs.nCounters), countedVal: new Float64Array(rs.nCounters), hostTagged: new Uint32Array(2) };
+      f = { index: tx.index, fired: new Uint8Array(rs.rules.length), counted: new Uint8Array(rs.nCounters), countedVal: new Float64Array(rs.nCounters), hostTagged: new Uint32Array(2), bodySeen: new Int32Array(2) };
       txFired.set(tx, f);
-    } else if (f.index !== tx.index) { f.index = tx.index; f.fired.fill(0); f.counted.fill(0); f.hostTagged.fill(0); }
+    } else if (f.index !== tx.index) { f.index = tx.index; f.fired.fill(0); f.counted.fill(0); f.hostTagged.fill(0); f.bodySeen.fill(0); }
     return f;
   };
   // fresh app work of the current packet
   let stamp = -1, stampFlow = -1;
   const freshTx: (HttpTx | null)[] = new Array(MAX_FRESH_TX).fill(null);
-  const freshWhat = new Uint8Array(MAX_FRESH_TX);
+  const freshWhat = new Uint16Array(MAX_FRESH_TX);   // bits 1 << what (what <= 8)
+  /** the pass runs at flow end (no packet: the payload of engine.view is not this flow's) */
+  let pseudo = false;
   let nFresh = 0;
   const dnsCopies = Array.from({ length: MAX_FRESH_DNS }, () => new DnsCopy());
   let nDns = 0;
@@ -558,7 +570,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   // per-packet accumulated result (over passes)
   let pktDecision = 0, pktDecidingRule = -1, pktMark = -1, pktMarkDecision = -1, pktFlags = 0;
   const pending: PendingAlert[] = [];
-  const counters = { packets: 0, passes_packet: 0, passes_http: 0, passes_dns: 0, alerts: 0, drops: 0, rejects: 0, flow_drops: 0, replaced: 0, marks: 0, bans: 0, fresh_tx_dropped: 0, fresh_dns_dropped: 0, stream_truncated: 0, stream_tail_resets: 0, stream_sections_dropped: 0, tx_early: 0 };
+  const counters = { packets: 0, passes_packet: 0, passes_http: 0, passes_dns: 0, alerts: 0, drops: 0, rejects: 0, flow_drops: 0, replaced: 0, marks: 0, bans: 0, fresh_tx_dropped: 0, fresh_dns_dropped: 0, stream_truncated: 0, stream_tail_resets: 0, stream_sections_dropped: 0, tx_early: 0, body_partial_scans: 0, flow_end_passes: 0 };
 
   const load = (rs: CompiledRuleset) => {
     info = analyzeRuleset(rs);
@@ -611,6 +623,26 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       counters.tx_early++;
       syncSlot(slot);
       appPasses(engine.view, slot, engine.flows.dirOf(slot));
+    },
+    flowEnd(slot) {
+      // transactions the parser closed at flow end (HTTP_RESPONSE_DONE etc. delivered through
+      // httpProgress during app.onFlowEnd): one pass now, alerts emitted without a verdict (no
+      // packet to decide on). Packet fields are those of engine.view; payload is not scanned.
+      const e = engine;
+      if (e === null || nFresh === 0 || stamp !== e.pkts || stampFlow !== e.flows.flowId[slot]) return;
+      counters.flow_end_passes++;
+      syncSlot(slot);
+      pseudo = true;
+      try {
+        appPasses(e.view, slot, 1);
+        const ts = BigInt(e.flows.lastUs[slot]) * 1000n;
+        for (const pa of pending) { pa.ev.tsNs = ts; counters.alerts++; e.flows.flags[slot] |= FF_ALERTED; e.emit(pa.ev); }
+      } finally {
+        pseudo = false;
+        pending.length = 0; nFresh = 0;
+        pktDecision = 0; pktDecidingRule = -1; pktMark = -1; pktMarkDecision = -1; pktFlags = 0;
+        stamp = -1; stampFlow = -1;
+      }
     },
     dnsMessage(slot, dir, msg) {
       if (!info.anyAppRule || engine === null) return;
@@ -789,17 +821,19 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       freshTx[i] = null;
       fields.appKind = 1; fields.tx = tx;
       fields.txReq = tx.req.headersDone && (tx.flags & TXF_NO_REQUEST) === 0;
-      fields.txReqBody = fields.txReq && (tx.req.done || (tx.flags & TXF_REQ_BODY_TRUNC) !== 0);
+      // bodies: when the message is done or passed the body limit (whole kept body), and while it
+      // arrives (HTTP_*_BODY_DATA: the part not inspected yet, see scanHttpBuffers)
+      fields.txReqBody = fields.txReq && (tx.req.done || (tx.flags & TXF_REQ_BODY_TRUNC) !== 0 || (w & (1 << HTTP_REQUEST_BODY_DATA)) !== 0);
       // a response whose status line has no valid code ("2xx", "HTTP/1.1", "200\0", a body after a
       // 100 or 204, not "HTTP/" at all) is still a response browsers render: exposed (no http.status)
       fields.txRes = tx.res.headersDone;
-      fields.txResBody = fields.txRes && (tx.res.done || (tx.flags & TXF_RES_BODY_TRUNC) !== 0);
+      fields.txResBody = fields.txRes && (tx.res.done || (tx.flags & TXF_RES_BODY_TRUNC) !== 0 || (w & (1 << HTTP_RESPONSE_BODY_DATA)) !== 0);
       fields.txResFirst = (w & ((1 << HTTP_RESPONSE_HEADERS) | (1 << HTTP_RESPONSE_DONE))) !== 0;
       if (!fields.txReq && !fields.txRes) continue;
       void HTTP_REQUEST_HEADERS; void HTTP_REQUEST_DONE;
       counters.passes_http++;
       fields.txs = txState(tx);
-      if (info.appNeedsPayload) scanPacketBuffers(pkt); else m.begin();
+      if (info.appNeedsPayload && !pseudo) scanPacketBuffers(pkt); else m.begin();
       scanHttpBuffers(tx);
       m.evaluate(fields);
       collect(pkt, slot, dir, true, tx, null);
@@ -827,14 +861,34 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (tx.uriLen >= 0) m.scanBuffer(H_URI_RAW, q, tx.uriOff, tx.uriLen);
       if (tx.hostLen >= 0) m.scanBuffer(H_HOST, q, tx.hostOff, tx.hostLen);
       if (tx.uaLen >= 0) m.scanBuffer(H_UA, q, tx.uaOff, tx.uaLen);
-      if (fields.txReqBody) m.scanBuffer(H_REQ_BODY, tx.req.body, 0, tx.req.bodyLen);
+      if (fields.txReqBody) scanBody(H_REQ_BODY, tx, 0, (tx.flags & TXF_REQ_BODY_TRUNC) !== 0);
     }
     if (fields.txRes) {
       if (tx.statusLen >= 0) m.scanBuffer(H_STATUS, r, tx.statusOff, tx.statusLen);
       if (tx.serverLen >= 0) m.scanBuffer(H_SERVER, r, tx.serverOff, tx.serverLen);
       if (tx.ctypeLen >= 0) m.scanBuffer(H_CTYPE, r, tx.ctypeOff, tx.ctypeLen);
-      if (fields.txResBody) m.scanBuffer(H_RES_BODY, tx.res.body, 0, tx.res.bodyLen);
+      if (fields.txResBody) scanBody(H_RES_BODY, tx, 1, (tx.flags & TXF_RES_BODY_TRUNC) !== 0);
     }
+  };
+
+  /**
+   * A body field. Done or past the limit: the whole kept body (as before; offsets and lengths
+   * exact, the one full scan of a message). Still arriving: only [seen - BODY_INSPECT_OVERLAP,
+   * bodyLen), matches ending before `seen` dropped, offsets counted from that window start (as
+   * for `stream`); rules fire once per transaction either way. Work: each byte scanned at most
+   * twice plus the overlaps (bounded by the body limit).
+   */
+  const scanBody = (field: number, tx: HttpTx, dir: number, trunc: boolean) => {
+    const msg = dir === 0 ? tx.req : tx.res;
+    const st = fields.txs!;
+    const len = msg.bodyLen;
+    if (msg.done || trunc) { st.bodySeen[dir] = len; m.scanBuffer(field, msg.body, 0, len); return; }
+    const seen = st.bodySeen[dir];
+    if (len <= seen) return;
+    const from = seen > BODY_INSPECT_OVERLAP ? seen - BODY_INSPECT_OVERLAP : 0;
+    st.bodySeen[dir] = len;
+    counters.body_partial_scans++;
+    m.scanBuffer(field, msg.body, from, len - from, seen - from);
   };
 
   /** Finalize the packet: verdict word, mark, sticky flow verdict, alert/drop events. */

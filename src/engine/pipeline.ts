@@ -62,6 +62,9 @@ export interface AppTap {
   dnsMessage(slot: number, dir: number, msg: DnsMessage): void;
   /** In-order stream bytes of flow `slot` delivered during this packet. */
   streamData(slot: number, dir: number, buf: Uint8Array, off: number, len: number): void;
+  /** Optional: flow `slot` ended by timeout or at the end of input (not during a packet), after
+   *  the app layer closed its parsers (their last progress came through httpProgress). */
+  flowEnd?(slot: number): void;
 }
 /** Debug/test tap on reassembled stream bytes (view valid during the call only). */
 export type StreamTap = (slot: number, dir: number, buf: Uint8Array, off: number, len: number) => void;
@@ -393,6 +396,7 @@ export class QuellEngine implements Engine {
     this.kEnd = f.lastUs[s]; this.kStart = f.startUs[s]; this.kId = f.flowId[s];
     if (f.protoOf(s) === PROTO_TCP) this.streams.close(s);
     this.app.onFlowEnd(s);
+    if (this.appTap !== null && this.cls === CLS_SWEEP && this.appTap.flowEnd !== undefined) this.appTap.flowEnd(s);
     const cs = f.clientSide[s], ss = cs ^ 1;
     const isTcp = f.protoOf(s) === PROTO_TCP;
     if (isTcp && this.streams.isTruncated(s)) f.flags[s] |= FF_TRUNCATED;
