@@ -30,8 +30,8 @@ function checkMsg(m: HttpMsg, lim: number, what: string): void {
   within(m.buf, m.used, m.f1Off, m.f1Len, what + '.f1');
   within(m.buf, m.used, m.f2Off, m.f2Len, what + '.f2');
   for (let i = 0; i < m.hdrCount; i++) {
-    within(m.buf, m.used, m.nameOff[i], m.nameLen[i], what + '.name');
-    within(m.buf, m.used, m.valOff[i], m.valLen[i], what + '.val');
+    within(m.buf, m.used, m.hdr[i * 4], m.hdr[i * 4 + 1], what + '.name');
+    within(m.buf, m.used, m.hdr[i * 4 + 2], m.hdr[i * 4 + 3], what + '.val');
   }
   // a decoded body (content coding undone, rawLen >= 0) may be longer than the bytes received
   assert.ok(m.bodyLen <= lim && m.bodyLen <= m.body.length && (m.rawLen >= 0 || m.bodyLen <= m.bodyTotal), what + '.body');

@@ -81,7 +81,7 @@ test('pipelined keep-alive requests, Content-Length and chunked responses, paire
 test('chunk trailers are readable as headers; chunk extensions ignored', () => {
   let trailer = '';
   const p = new HttpParser();
-  p.onTx = (tx, what) => { if (what === HTTP_RESPONSE_DONE) { const i = tx.res.find('x-trailer'); trailer = i >= 0 ? Buffer.from(tx.res.buf.subarray(tx.res.valOff[i], tx.res.valOff[i] + tx.res.valLen[i])).toString() : '?'; } };
+  p.onTx = (tx, what) => { if (what === HTTP_RESPONSE_DONE) { const i = tx.res.find('x-trailer'); trailer = i >= 0 ? Buffer.from(tx.res.buf.subarray(tx.res.hdr[i * 4 + 2], tx.res.hdr[i * 4 + 2] + tx.res.hdr[i * 4 + 3])).toString() : '?'; } };
   const q = B('GET / HTTP/1.1\r\nHost: h\r\n\r\n');
   const s = B('HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n3 ; a=b;c\r\nabc\r\n0\r\nX-Trailer: yes\r\n\r\n');
   p.feed(0, q, 0, q.length, 1); p.feed(1, s, 0, s.length, 2);

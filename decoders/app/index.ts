@@ -25,7 +25,7 @@
  *   next feed/gap/end/finish call after its HTTP_TX_DONE callback. Views are (buf, off, len) with
  *   len -1 = absent: tx.req.buf holds method/uri/uriNorm/proto/host/ua (tx.methodOff/Len, ...),
  *   tx.res.buf holds status/server/content_type; headers by name: tx.req.find('x-foo') -> index
- *   into tx.req.valOff/valLen; bodies: tx.req.body[0, bodyLen), tx.res.body[0, bodyLen) (bounded,
+ *   into tx.req.hdr[4i + 2] (offset) / hdr[4i + 3] (length); bodies: tx.req.body[0, bodyLen), tx.res.body[0, bodyLen) (bounded,
  *   gzip/deflate content coding undone at message end: http-coding.ts, received bytes in
  *   raw[0, rawLen); bodyTotal = all bytes). httpTxRecord(tx) / httpTxEve(tx) make strings for output only.
  *

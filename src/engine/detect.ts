@@ -428,9 +428,9 @@ class DetectFields implements FieldSource {
       let kb = this.keyCache.get(key);
       if (kb === undefined) { kb = Uint8Array.from(Buffer.from(key.toLowerCase(), 'latin1')); this.keyCache.set(key, kb); }
       const k = kb;
-      if (this.txRes && this.txResFirst) { const i = tx.res.find(k); if (i >= 0) return this.view(out, r, tx.res.valOff[i], tx.res.valLen[i]); }
-      if (this.txReq) { const i = tx.req.find(k); if (i >= 0) return this.view(out, q, tx.req.valOff[i], tx.req.valLen[i]); }
-      if (this.txRes && !this.txResFirst) { const i = tx.res.find(k); if (i >= 0) return this.view(out, r, tx.res.valOff[i], tx.res.valLen[i]); }
+      if (this.txRes && this.txResFirst) { const i = tx.res.find(k); if (i >= 0) return this.view(out, r, tx.res.hdr[i * 4 + 2], tx.res.hdr[i * 4 + 3]); }
+      if (this.txReq) { const i = tx.req.find(k); if (i >= 0) return this.view(out, q, tx.req.hdr[i * 4 + 2], tx.req.hdr[i * 4 + 3]); }
+      if (this.txRes && !this.txResFirst) { const i = tx.res.find(k); if (i >= 0) return this.view(out, r, tx.res.hdr[i * 4 + 2], tx.res.hdr[i * 4 + 3]); }
     }
     return false;
   }
