@@ -52,11 +52,10 @@ const TYPE_LABEL: Record<string, string> = {
   strlen: '!name', ip4: 'an IPv4 address', ip6: 'an IPv6 address', duration: 'a duration (10s, 5m)',
 };
 
-function expectedAfterFailure(p: nearley.Parser): string[] {
-  // Same chart inspection nearley's reportError does: the states of the last good column whose
-  // next symbol is a terminal are what the parser could have accepted.
+/** Terminals the parser could have accepted in chart column `col` (a nearley internal). */
+function expectedInColumn(p: nearley.Parser, fromEnd: number): string[] {
   const table = (p as unknown as { table: { states: { rule: { symbols: unknown[] }; dot: number }[] }[] }).table;
-  const col = table[table.length - 2] ?? table[table.length - 1];
+  const col = table[table.length - fromEnd] ?? table[table.length - 1];
   const seen = new Set<string>();
   for (const st of col?.states ?? []) {
     const sym = st.rule.symbols[st.dot] as { literal?: string; type?: string } | string | undefined;
@@ -67,18 +66,11 @@ function expectedAfterFailure(p: nearley.Parser): string[] {
   return [...seen].sort();
 }
 
-function expectedAtEnd(p: nearley.Parser): string[] {
-  const table = (p as unknown as { table: { states: { rule: { symbols: unknown[] }; dot: number }[] }[] }).table;
-  const col = table[table.length - 1];
-  const seen = new Set<string>();
-  for (const st of col?.states ?? []) {
-    const sym = st.rule.symbols[st.dot] as { literal?: string; type?: string } | string | undefined;
-    if (!sym || typeof sym === 'string') continue;
-    if (sym.literal !== undefined) seen.add('`' + sym.literal + '`');
-    else if (sym.type) seen.add(TYPE_LABEL[sym.type] ?? sym.type);
-  }
-  return [...seen].sort();
-}
+// Same chart inspection nearley's reportError does: the states of the last good column whose
+// next symbol is a terminal are what the parser could have accepted.
+function expectedAfterFailure(p: nearley.Parser): string[] { return expectedInColumn(p, 2); }
+
+function expectedAtEnd(p: nearley.Parser): string[] { return expectedInColumn(p, 1); }
 
 function listExpected(ex: string[]): string {
   if (ex.length === 0) return '';
