@@ -89,6 +89,14 @@ function cmp4(w0: number, w1: number, w2: number, w3: number, r: Uint32Array, i:
 const FOLD = new Uint8Array(256).map((_, b) => (b >= 0x41 && b <= 0x5a ? b | 0x20 : b));
 function lowerByte(b: number): number { return b >= 0x41 && b <= 0x5a ? b | 0x20 : b; }
 
+/** needle equals hay[p, p + needle.length), ASCII case folded when `ci`. */
+function bytesAt(hay: Uint8Array, p: number, needle: Uint8Array, ci: boolean): boolean {
+  const n = needle.length;
+  if (ci) { for (let j = 0; j < n; j++) if (lowerByte(hay[p + j]) !== lowerByte(needle[j])) return false; }
+  else { for (let j = 0; j < n; j++) if (hay[p + j] !== needle[j]) return false; }
+  return true;
+}
+
 function alnum(b: number): boolean { return (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a); }
 
 /** 64-bit-ish integer helpers: exact for |x| < 2^53; bitwise ops go through BigInt only when
@@ -465,17 +473,17 @@ export class Matcher {
     return v;
   }
 
+  /** Byte-field comparison (==, !=, contains, startswith, endswith and their case-insensitive
+   *  forms). Runs per evaluated comparison: written without closures so it allocates nothing. */
   private bytesCmp(op: number, hay: Uint8Array, hOff: number, hLen: number, needle: Uint8Array): boolean {
     const n = needle.length;
     const ci = op === 3 || op === 5 || op === 7 || op === 8;
-    const eq = (a: number, b: number) => (ci ? lowerByte(a) === lowerByte(b) : a === b);
-    const at = (p: number) => { for (let j = 0; j < n; j++) if (!eq(hay[p + j], needle[j])) return false; return true; };
     switch (op) {
-      case 0: case 8: return hLen === n && at(hOff);
-      case 1: return !(hLen === n && at(hOff));
-      case 2: case 3: for (let p = hOff; p + n <= hOff + hLen; p++) if (at(p)) return true; return false;
-      case 4: case 5: return hLen >= n && at(hOff);
-      case 6: case 7: return hLen >= n && at(hOff + hLen - n);
+      case 0: case 8: return hLen === n && bytesAt(hay, hOff, needle, ci);
+      case 1: return !(hLen === n && bytesAt(hay, hOff, needle, ci));
+      case 2: case 3: for (let p = hOff; p + n <= hOff + hLen; p++) if (bytesAt(hay, p, needle, ci)) return true; return false;
+      case 4: case 5: return hLen >= n && bytesAt(hay, hOff, needle, ci);
+      case 6: case 7: return hLen >= n && bytesAt(hay, hOff + hLen - n, needle, ci);
     }
     return false;
   }
