@@ -24,6 +24,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Prefix, parsePrefix, formatPrefix, mask4 } from './addr';
 import { StateFileError } from './errors';
+import { KeyedLru } from './keyed-lru';
 
 /** Upper bound on live ban entries per table (memory: ~32 B per slot at load factor 0.5). */
 export const MAX_BANS = 1 << 20;
@@ -35,14 +36,8 @@ export const SWEEP_BATCH = 4096;
 const KW = 5; // key words per slot
 const EMPTY = 0, USED = 1, TOMB = 2;
 
-function hashKey(k0: number, k1: number, k2: number, k3: number, k4: number): number {
-  let h = 0x9e3779b1 ^ k4;
-  h = Math.imul(h ^ k0, 0x85ebca6b); h ^= h >>> 13;
-  h = Math.imul(h ^ k1, 0xc2b2ae35); h ^= h >>> 16;
-  h = Math.imul(h ^ k2, 0x85ebca6b); h ^= h >>> 13;
-  h = Math.imul(h ^ k3, 0xc2b2ae35); h ^= h >>> 16;
-  return h >>> 0;
-}
+/** The same 5-word key hash as the rate/scan tables (one mixer for every keyed table). */
+const hashKey = KeyedLru.hash;
 
 export interface BanEntry { addr: string; expiresAt: number /* ms since epoch, Infinity = permanent */; }
 
