@@ -12,6 +12,7 @@
  *  - group:  atoms are grouped per buffer into one Aho-Corasick DFA each (ac.ts).
  *  - emit:   CompiledRuleset (ruleset.ts): typed arrays + plain data.
  */
+import { parseDuration } from './duration';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseSource } from './parser';
@@ -118,11 +119,8 @@ function parseNumberTok(t: Tok): number {
   return parseInt(v, 10);
 }
 
-function durationMs(t: Tok): number {
-  const m = /^(\d+)(ms|s|m|h|d)$/.exec(t.text)!;
-  const n = Number(m[1]);
-  return n * ({ ms: 1, s: 1000, m: 60000, h: 3600000, d: 86400000 } as Record<string, number>)[m[2]];
-}
+/** A duration token (the lexer guarantees its shape). */
+function durationMs(t: Tok): number { return parseDuration(t.text); }
 
 function parseIPv4(s: string): number | null {
   const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);

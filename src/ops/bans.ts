@@ -382,15 +382,8 @@ export class BanReader {
 /** Clock for bans when no packet time is at hand (API calls). */
 export const wallClockMs = (): number => Date.now();
 
-/** Parse a duration "10m", "30s", "2h", "1d", "500ms" to ms; -1 when invalid. */
-export function parseDuration(s: string): number {
-  const m = /^([0-9]+)(ms|s|m|h|d)$/.exec(s.trim());
-  if (!m) return -1;
-  const n = Number(m[1]);
-  const mult = m[2] === 'ms' ? 1 : m[2] === 's' ? 1000 : m[2] === 'm' ? 60_000 : m[2] === 'h' ? 3_600_000 : 86_400_000;
-  const v = n * mult;
-  return Number.isSafeInteger(v) ? v : -1;
-}
+/** Durations ("10m", "500ms"...): the rule language's parser, one for all. */
+export { parseDuration } from '../../signatures/duration';
 
 interface StateFileV1 { version: 1; savedAt: number; tables: Record<string, [string, number | null][]> }
 
