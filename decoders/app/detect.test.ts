@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectApp, guessAppByPort, matchMethod, APP_HTTP, APP_DNS, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES } from './detect';
+import { detectApp, guessAppByPort, matchMethod, matchTokenRequestLine, DETECT_HTTP_MAX_METHOD, APP_HTTP, APP_DNS, APP_NONE, APP_NEED_MORE, APP_DETECT_MAX_BYTES } from './detect';
 
 const B = (s: string) => Buffer.from(s, 'latin1');
 const tcp = (s: string | Buffer, toServer = true) => { const b = typeof s === 'string' ? B(s) : s; return detectApp(6, toServer, b, 0, b.length); };
@@ -15,10 +15,39 @@ test('HTTP requests by method + request line, any port; RTSP/SIP rejected', () =
   assert.equal(tcp('GET /old\r\n'), APP_HTTP, 'HTTP/0.9');
   assert.equal(tcp('OPTIONS rtsp://cam/stream RTSP/1.0\r\nCSeq: 1\r\n\r\n'), APP_NONE);
   assert.equal(tcp('OPTIONS sip:bob@example.com SIP/2.0\r\n'), APP_NONE);
-  assert.equal(tcp('GETX / HTTP/1.1\r\n'), APP_NONE);
-  assert.equal(tcp('get / HTTP/1.1\r\n'), APP_NONE);
+  // an unknown method is legal HTTP when the whole request line says so (see the next test)
+  assert.equal(tcp('GETX / HTTP/1.1\r\n'), APP_HTTP);
+  assert.equal(tcp('get / HTTP/1.1\r\n'), APP_NONE, 'method tokens taken without a known method are upper-case');
   assert.equal(tcp(Buffer.from('160301020001000001fc0303' + '11'.repeat(32) + '00', 'hex')), APP_NONE, 'TLS ClientHello');
   assert.equal(tcp('SSH-2.0-OpenSSH_9.0\r\n'), APP_NONE);
+});
+
+test('HTTP requests with any upper-case method token: the whole request line is the evidence', () => {
+  // Zeek's inner-transfer-encoding-ossfuzz trace: method ETA, a target with a space and a non-ASCII byte
+  const eta = Buffer.concat([B('ETA unknown_HTTP_metm/suppozt/'), Buffer.from([0xd9]), B('ccIOST / HTTP/1.1\r\nConnect')]);
+  assert.equal(tcp(eta), APP_HTTP);
+  assert.equal(matchTokenRequestLine(eta, 0, eta.length), 3);
+  assert.equal(tcp('SSTP_DUPLEX_POST /sra_{BA195980-CD49-458b-9E23-C84EE0ADCD75}/ HTTP/1.1\r\nHost: h\r\n\r\n'), APP_HTTP);
+  assert.equal(tcp('BITS_POST /upload/x HTTP/1.1\n'), APP_HTTP, 'LF only');
+  const line = 'MKREDIRECTREF /a HTTP/1.1\r\n';
+  for (let k = 1; k < line.length; k++) assert.equal(tcp(line.slice(0, k)), APP_NEED_MORE, `prefix ${k}`);
+  // not HTTP/1.x, no version, or not a request line of this shape (DNS over TCP may still ask for more bytes)
+  const no = (x: string, why?: string) => {
+    assert.notEqual(tcp(x), APP_HTTP, why ?? x);
+    assert.equal(matchTokenRequestLine(B(x), 0, x.length), 0, why ?? x);
+  };
+  no('ETA /x\r\n', 'HTTP/0.9 style only for GET/POST/HEAD');
+  no('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'HTTP/2 preface');
+  no('FOO /x ICAP/1.0\r\n');
+  no('RFB 003.008\n', 'VNC');
+  no('FOO  HTTP/1.1\r\n', 'empty target');
+  no('FOO /x HTTP/1.1 \r\n', 'space after the version');
+  no('FOO /\x00x HTTP/1.1\r\n', 'control byte in the target');
+  no('FOO /a\rb HTTP/1.1\r\n', 'bare CR in the line');
+  no('ABC \x01\x02\x03', 'binary after a token: decided at once');
+  no('A'.repeat(DETECT_HTTP_MAX_METHOD + 1) + ' /x HTTP/1.1\r\n', 'method too long');
+  assert.equal(tcp('A'.repeat(DETECT_HTTP_MAX_METHOD) + ' /x HTTP/1.1\r\n'), APP_HTTP);
+  assert.equal(tcp('FOO /' + 'a'.repeat(APP_DETECT_MAX_BYTES)), APP_NONE, 'no line end within the detection window');
 });
 
 test('HTTP needs more bytes until the request line is complete; gives up at APP_DETECT_MAX_BYTES', () => {

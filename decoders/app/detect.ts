@@ -9,6 +9,10 @@
  * - HTTP (TCP only): to-server data starts with a known request method followed by one space,
  *   then a request line that ends in "HTTP/1.0" / "HTTP/1.1" (or "HTTP/0.9" style "GET /x" with
  *   no version: GET, POST and HEAD). Lines ending in RTSP/x or SIP/x are rejected (OPTIONS is shared).
+ *   Any other method is legal HTTP (RFC 9110 9.1: a method is a token; libhtp and Zeek parse
+ *   unknown ones): a request line of an upper-case method token (A-Z 0-9 - _, at most
+ *   DETECT_HTTP_MAX_METHOD bytes), one space, a target without control bytes and " HTTP/1." digit
+ *   at the end of the line (matchTokenRequestLine) is HTTP too.
  *   To-client data starts with "HTTP/1." followed by a digit, a space and 3 digits.
  * - DNS over UDP: the datagram parses as one complete DNS message: 1..DETECT_DNS_MAX_QD
  *   questions, valid labels, qclass IN/CH/HS/NONE/ANY, opcode QUERY/IQUERY/STATUS/NOTIFY/UPDATE,
@@ -77,6 +81,46 @@ export function matchMethod(buf: Uint8Array, off: number, len: number): number {
   return need ? -1 : 0;
 }
 
+/** Longest method token taken as HTTP without being a known method (SSTP_DUPLEX_POST is 16). */
+export const DETECT_HTTP_MAX_METHOD = 20;
+
+/**
+ * A complete request line with any method at buf[off..]: an upper-case method token (A-Z, 0-9,
+ * '-', '_'; 1..DETECT_HTTP_MAX_METHOD bytes), one space, a non-empty request-target without
+ * control bytes (spaces and non-ASCII bytes inside it are tolerated, as libhtp and Zeek read
+ * them), then " HTTP/1." digit and CRLF or LF. Returns the method length (> 0), 0 when certainly
+ * not, -1 when more bytes could still make it one (no line end yet within
+ * DETECT_HTTP_MAX_LINE bytes). The evidence is the whole line, not the method.
+ */
+export function matchTokenRequestLine(buf: Uint8Array, off: number, len: number): number {
+  let m = 0;
+  while (m < len && m <= DETECT_HTTP_MAX_METHOD) {
+    const c = buf[off + m];
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39) || c === 0x2d || c === 0x5f)) break;
+    m++;
+  }
+  if (m === len) return m <= DETECT_HTTP_MAX_METHOD ? -1 : 0;
+  if (m === 0 || m > DETECT_HTTP_MAX_METHOD || buf[off + m] !== 0x20) return 0;
+  const end = off + Math.min(len, DETECT_HTTP_MAX_LINE);
+  let p = off + m + 1;
+  for (; p < end; p++) {
+    const c = buf[p];
+    if (c === 0x0a) break;
+    // control bytes end it (CR only right before the LF): binary data is rejected early
+    if ((c < 0x20 && !(c === 0x0d && p + 1 < end && buf[p + 1] === 0x0a) && !(c === 0x0d && p + 1 === end)) || c === 0x7f) return 0;
+  }
+  if (p === end) return len >= DETECT_HTTP_MAX_LINE ? 0 : -1;
+  let e = p;
+  if (buf[e - 1] === 0x0d) e--;
+  const ts = off + m + 1;
+  // target (>= 1 byte, not starting with a space) + " HTTP/1.d"
+  if (e - ts < 10 || buf[ts] === 0x20) return 0;
+  const v = e - 9;
+  if (buf[v] !== 0x20 || buf[v + 1] !== 0x48 || buf[v + 2] !== 0x54 || buf[v + 3] !== 0x54 || buf[v + 4] !== 0x50 ||
+      buf[v + 5] !== 0x2f || buf[v + 6] !== 0x31 || buf[v + 7] !== 0x2e || buf[v + 8] < 0x30 || buf[v + 8] > 0x39) return 0;
+  return m;
+}
+
 /** "HTTP/1.x NNN" at buf[off..]: 1 yes, 0 no, -1 need more. */
 export function matchResponseStart(buf: Uint8Array, off: number, len: number): number {
   const pat = 'HTTP/1.';
@@ -94,7 +138,11 @@ export function matchResponseStart(buf: Uint8Array, off: number, len: number): n
 
 function httpRequest(buf: Uint8Array, off: number, len: number): number {
   const m = matchMethod(buf, off, len);
-  if (m <= 0) return m < 0 ? APP_NEED_MORE : APP_NONE;
+  if (m === 0) {
+    const t = matchTokenRequestLine(buf, off, len);
+    return t > 0 ? APP_HTTP : t < 0 ? APP_NEED_MORE : APP_NONE;
+  }
+  if (m < 0) return APP_NEED_MORE;
   const end = off + Math.min(len, DETECT_HTTP_MAX_LINE);
   const lf = indexOfByte(buf, 0x0a, off + m, end);
   if (lf < 0) {

@@ -367,3 +367,22 @@ test('response header line ends and junk as browsers read them (http-evader 284-
   const q = assertSplitInvariant([[0, 'GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n'], [1, 'HTTP/1.1 200 ok\r\nContent-Length: 0\r\n\r\n']]);
   assert.equal(q.recs.length, 1);
 });
+
+test('any method token is a request (RFC 9110 9.1); resync after a gap finds a request line with an unknown method', () => {
+  // Zeek's inner-transfer-encoding-ossfuzz shape: method ETA, a target with a space, a lenient status line
+  const r = assertSplitInvariant([
+    [0, 'ETA unknown/x\xd9y / HTTP/1.1\r\nHost: h\r\n\r\n'],
+    [1, 'HTTP/!.4 206 t\r\nContent-Length: 0\r\n\r\n'],
+  ]);
+  assert.deepEqual(r.recs.map((x) => [x.method, x.uri, x.status]), [['ETA', 'unknown/x\xd9y /', 206]]);
+  const p = new HttpParser();
+  const recs: Record<string, unknown>[] = [];
+  p.onTx = (tx, w) => { if (w === HTTP_TX_DONE) recs.push({ ...httpTxRecord(tx) }); };
+  const f = (d: 0 | 1, s: string) => { const b = B(s); p.feed(d, b, 0, b.length, 0); };
+  f(0, 'GET /a HTTP/1.1\r\nHo');
+  p.gap(0, 50);
+  f(0, 'st: h\r\n\r\nPURGE /cache/x HTTP/1.1\r\nHost: h\r\n\r\n');
+  f(1, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n');
+  p.finish();
+  assert.deepEqual(recs.map((x) => [x.method, x.uri, x.status]), [['GET', '/a', 200], ['PURGE', '/cache/x', 204]]);
+});

@@ -30,11 +30,12 @@
  * parsing continues in sync; inside a close-delimited body or tunnel likewise. Anywhere else the
  * message in progress is closed as incomplete (TXF_GAP|TXF_INCOMPLETE, the callbacks it still
  * owed are delivered) and the direction resyncs: data is skipped until a line that starts a new
- * message (a known method + space for requests, "HTTP/1.x NNN" for responses) at the start of
- * a fed chunk or just after a LF. Event http.gap either way.
+ * message (a known method + space, or a whole request line "TOKEN target HTTP/1.x" with any
+ * method token, for requests; "HTTP/1.x NNN" for responses) at the start of a fed chunk or just
+ * after a LF. Event http.gap either way.
  */
 import { AEV, APP_EVENT_COUNT } from './events';
-import { matchMethod, matchResponseStart } from './detect';
+import { matchMethod, matchResponseStart, matchTokenRequestLine } from './detect';
 import { indexOfByte } from './bytes';
 import { normalizeUri, normalizeHost, absoluteUriAuthorityStart, authorityEnd, uriFlags, URI_BAD_ENC, URI_DOUBLE_ENC } from './uri';
 import { decodeBody, DecodeResult, DEC_OK, DEC_LIMIT, DEC_ERROR, DEC_LAYERS } from './http-coding';
@@ -118,6 +119,9 @@ export const TXF_RES_DECODED = 1 << 11;     // idem for the response
 /** The request's header section is not complete yet (or never was): HTTP_REQUEST_HEADERS was
  *  delivered early with the request line and the headers parsed so far (see exposePartialRequest). */
 export const TXF_REQ_HEADERS_PARTIAL = 1 << 12;
+/** 101 Switching Protocols with "Upgrade: websocket" (RFC 6455): the tunnel that follows is WebSocket
+ *  frames (parser.tunnelWebSocket is set; the caller parses them, decoders/app/websocket.ts). */
+export const TXF_WEBSOCKET = 1 << 13;
 
 const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const H_CONTENT_LENGTH = enc('content-length');
@@ -129,6 +133,9 @@ const H_CONTENT_TYPE = enc('content-type');
 const H_CONNECTION = enc('connection');
 const H_UPGRADE = enc('upgrade');
 const H_CONTENT_ENCODING = enc('content-encoding');
+const H_WS_EXTENSIONS = enc('sec-websocket-extensions');
+const V_WEBSOCKET = enc('websocket');
+const V_PERMESSAGE_DEFLATE = enc('permessage-deflate');
 const V_GZIP = enc('gzip');
 const V_DEFLATE = enc('deflate');
 const V_CHUNKED = enc('chunked');
@@ -429,6 +436,10 @@ export class HttpParser {
   txDone = 0;
   /** Bytes seen in tunnel mode per direction. */
   readonly tunnelBytes = [0, 0];
+  /** The tunnel is a WebSocket connection (101 with "Upgrade: websocket"; tx flag TXF_WEBSOCKET),
+   *  and whether the server accepted permessage-deflate (RFC 7692: compressed messages). */
+  tunnelWebSocket = false;
+  tunnelWsDeflate = false;
 
   private readonly d = [new DirState(), new DirState()];
   /** Open transactions in request order (responses pair with the oldest without a response). */
@@ -472,6 +483,7 @@ export class HttpParser {
     this.eventCounts.fill(0);
     this.txStarted = 0; this.txDone = 0;
     this.tunnelBytes[0] = 0; this.tunnelBytes[1] = 0;
+    this.tunnelWebSocket = false; this.tunnelWsDeflate = false;
     this.txSeq = 0; this.curTs = 0; this.lineComplete = false;
     this.discard = null;   // its buffers may have grown to the header/body limits: not kept
   }
@@ -1232,7 +1244,9 @@ export class HttpParser {
     let p = i;
     while (p < end) {
       if (p === i || buf[p - 1] === 0x0a) {
-        const r = dir === 0 ? matchMethod(buf, p, end - p) : matchResponseStart(buf, p, end - p);
+        // requests: a known method + space, or a whole request line with any method token
+        const r = dir === 0 ? (matchMethod(buf, p, end - p) > 0 ? 1 : matchTokenRequestLine(buf, p, end - p))
+          : matchResponseStart(buf, p, end - p);
         if (r > 0) { d.st = S_IDLE; return p; }
       }
       const lf = indexOfByte(buf, 0x0a, p, end);
@@ -1381,8 +1395,15 @@ export class HttpParser {
     m.headersDone = true;
     this.emit(tx, HTTP_RESPONSE_HEADERS);
     // 101 without Upgrade is not a protocol switch (browsers read it as a normal response)
-    if ((st === 101 && m.find(H_UPGRADE) >= 0) || (tx.isConnect && st >= 200 && st < 300)) {
+    const up = st === 101 ? m.find(H_UPGRADE) : -1;
+    if (up >= 0 || (tx.isConnect && st >= 200 && st < 300)) {
       tx.flags |= TXF_TUNNEL;
+      if (up >= 0 && containsLowerNoNul(m.buf, m.hdr[up * 4 + 2], m.hdr[up * 4 + 3], V_WEBSOCKET)) {
+        tx.flags |= TXF_WEBSOCKET;
+        this.tunnelWebSocket = true;
+        const ex = m.find(H_WS_EXTENSIONS);
+        this.tunnelWsDeflate = ex >= 0 && containsLowerNoNul(m.buf, m.hdr[ex * 4 + 2], m.hdr[ex * 4 + 3], V_PERMESSAGE_DEFLATE);
+      }
       this.msgDone(1, d);
       return i;
     }

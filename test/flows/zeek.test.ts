@@ -10,8 +10,10 @@
  * not DNS (decoders/app/detect.ts), while Zeek's DNS analyzer logs it in dns.log.
  * Asserted: >= 98% of the strict rows and of the dns.log rows; every miss is one of KNOWN_MISSES
  * (each with its reason; a new miss fails, and so does an entry no longer needed). Measured
- * 2026-11-21: http.log 65/71, dns.log 15/15, all 80/86 = 93.0% (before the tunnel/NFLOG decoders,
- * DNS UPDATE, HTTP/0.9 POST and CONNECT host work: 75/86).
+ * 2026-11-21: http.log 66/71, dns.log 15/15, all 81/86 = 94.2% (65/71 before requests with any
+ * method token were detected; 75/86 before the tunnel/NFLOG decoders, DNS UPDATE, HTTP/0.9 POST
+ * and CONNECT host work). The 5 http.log misses are artefacts of Zeek's http.log script state
+ * machine (scripts/base/protocols/http/main.zeek), not transactions on the wire; see KNOWN_MISSES.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,19 +24,23 @@ import { flowsOf, FlowRec, tupleKey } from './run';
 
 const ZEEK = path.join(SHARED_PCAPS, 'zeek');
 /**
- * Rows quell does not reproduce, by log path and row text. All are Zeek-specific artefacts:
- * - HTTP/0.9 (http_09, no-version): after the 0.9 exchange Zeek logs a second, empty transaction
- *   (all fields unset) with a bad_HTTP_request weird; no request bytes exist for it.
- * - wstunnel-http: HTTP tunnelled in WebSocket frames. Zeek's rows pair the upgrade request with the
- *   inner response's status (301) and leave the inner request without one; quell does not parse
- *   inside WebSocket (the upgrade transaction is logged with its own status, 101).
- * - inner-transfer-encoding-ossfuzz: fuzzed bytes whose "method" is ETA (not an HTTP method;
- *   quell detects HTTP by known methods) and whose response line is not an HTTP status line.
+ * Rows quell does not reproduce, by log path and row text. Both are artefacts of how Zeek's
+ * http.log script pairs messages (per connection: a request's record is created by the first event
+ * of its message, and a record is written when its response message ends), not transactions:
+ * - HTTP/0.9 (http_09, no-version): one request, one response, nothing else on the wire. The server
+ *   closes first, so the 0.9 reply's message ends (EOF) and its record is written; the request
+ *   message (a 0.9 request has no header section) only ends at the client's FIN, and its
+ *   http_message_done event finds no pending record and creates a new, empty one (trans_depth 2),
+ *   flushed at connection end. quell logs the one exchange (method, uri, no status).
+ * - wstunnel-http: HTTP tunnelled in WebSocket messages after a 101 upgrade. Zeek's inner HTTP
+ *   analyzer shares the connection's http state with the outer one, and the script keeps a record
+ *   whose status is 1xx (101 included) open for a "final" response: the inner 301 lands on the
+ *   upgrade request's record (localhost:8888 /v1/events 301) and the inner request (zeek.org /)
+ *   gets none. quell logs the upgrade with its own status, 101.
  */
 const KNOWN_MISSES: RegExp[] = [
   /^http\/(http_09|no-version)\/.*: - - - -$/,
-  /^websocket\/wstunnel-http\//,
-  /^http\/http-inner-transfer-encoding-ossfuzz\//,
+  /^websocket\/wstunnel-http\/.*: *(localhost:8888 \/v1\/events 301|zeek\.org \/ -)$/,
 ];
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -165,5 +171,5 @@ test('Zeek http.log and dns.log rows are found in quell flows', { timeout: 600_0
   const unknown = misses.filter((m) => !KNOWN_MISSES.some((k) => k.test(m)));
   assert.deepEqual(unknown, [], 'misses not in KNOWN_MISSES (a regression)');
   for (const k of KNOWN_MISSES) assert.ok(misses.some((m) => k.test(m)), `KNOWN_MISSES entry no longer needed: ${k}`);
-  assert.ok(all >= 80, `found ${all}/${n} (measured 80/86)`);
+  assert.ok(all >= 81, `found ${all}/${n} (measured 81/86)`);
 });
