@@ -21,6 +21,7 @@ import { DnsMessage, DnsTcpFramer, parseDns, dnsRecordJson, DnsRecordJson, DNS_S
 import { FF_APP_DONE } from './flows';
 import { HttpGlue, HttpSummary, makeHttpCallback, httpTxEve } from './app-http';
 import { HttpParser } from '../../decoders/app/http';
+import { WsParser, WS_COUNTER_NAMES } from '../../decoders/app/websocket';
 import type { HttpTx, HttpLimits } from '../../decoders/app/http';
 import type { QuellEngine } from './pipeline';
 
@@ -55,11 +56,15 @@ export interface DnsSummary { id: number; query: string; qtype: string; rcode: s
  * (after the SOCKS handshake's successful reply) of one flow: probed
  * like a new flow's first data (detectApp, per direction, up to APP_DETECT_MAX_BYTES copied);
  * when they look like HTTP a second HttpParser parses them (same flow slot, same callback: its
- * transactions are http events and reach the rules like any other). Anything else (TLS, the
- * usual case, WebSocket frames, HTTP/2) stays opaque. Allocated only for flows that enter a
- * tunnel.
+ * transactions are http events and reach the rules like any other). A WebSocket upgrade (101 with
+ * "Upgrade: websocket") is read as RFC 6455 frames first (WsParser): the unmasked payloads of
+ * its data messages are the bytes probed and parsed (wstunnel-style HTTP over WebSocket).
+ * Anything else (TLS, the usual case, HTTP/2) stays opaque. Allocated only for flows that enter
+ * a tunnel.
  */
 export class HttpTunnel {
+  /** WebSocket framing of an upgraded flow, else null */
+  ws: WsParser | null = null;
   probe: (Uint8Array | null)[] = [null, null];
   probeLen = [0, 0];
   /** bit per direction: its first tunnel bytes were not HTTP */
@@ -98,6 +103,9 @@ export class AppLayer {
   probeBytes = 0; gaps = 0;
   /** HTTP tunnels seen, and those whose content was HTTP (parsed by an inner parser). */
   tunnels = 0; tunnelsHttp = 0;
+  /** WebSocket tunnels, and their frame counters summed at flow end (WS_COUNTER_NAMES order). */
+  wsTunnels = 0;
+  readonly wsCounts = new Float64Array(WS_COUNTER_NAMES.length);
   /** Parser pool (not in stats(): the stats record stays as it was). */
   httpParsersReused = 0; httpParsersDropped = 0;
   private readonly httpPool: HttpGlue[] = [];
@@ -252,6 +260,8 @@ export class AppLayer {
       const t = st.tunnel;
       if (t !== null && tb[dir] > t0) {
         // a hole in the tunnel: the inner parser resyncs like any HTTP parser; a probe cannot go on
+        // (WebSocket: the frame boundaries of that direction are lost, nothing more reaches inside)
+        if (t.ws !== null) t.ws.gap(dir, len);
         if (t.inner !== null) { if (this.eng.appTap !== null) this.eng.appTap.httpBeforeFeed(s); t.inner.gap(dir as 0 | 1, len); }
         else this.tunnelGivesUp(t, dir);
       }
@@ -281,6 +291,8 @@ export class AppLayer {
       g.end();
       if (st.tunnel !== null) {
         if (st.tunnel.inner !== null) st.tunnel.inner.finish();
+        const ws = st.tunnel.ws;
+        if (ws !== null) for (let i = 0; i < WS_COUNTER_NAMES.length; i++) this.wsCounts[i] += ws.counts[i];
         st.tunnel = null;
       }
       st.http = null;
@@ -329,7 +341,24 @@ export class AppLayer {
    */
   private tunnelData(s: number, st: FlowApp, dir: number, buf: Uint8Array, off: number, len: number): void {
     let t = st.tunnel;
-    if (t === null) { t = new HttpTunnel(); st.tunnel = t; this.tunnels++; }
+    if (t === null) {
+      t = new HttpTunnel(); st.tunnel = t; this.tunnels++;
+      const hp = st.http !== null ? st.http.parser : null;
+      if (hp !== null && hp.tunnelWebSocket) {
+        // one parser and one closure per WebSocket flow (not per frame or packet)
+        const ws = new WsParser(), tt = t;
+        ws.deflate = hp.tunnelWsDeflate;
+        ws.onPayload = (d, b, o, n) => this.tunnelPayload(s, tt, d, b, o, n);
+        t.ws = ws;
+        this.wsTunnels++;
+      }
+    }
+    if (t.ws !== null) { t.ws.feed(dir, buf, off, len); return; }
+    this.tunnelPayload(s, t, dir, buf, off, len);
+  }
+
+  /** The tunnelled byte stream of direction dir (WebSocket: the message payloads, unmasked). */
+  private tunnelPayload(s: number, t: HttpTunnel, dir: number, buf: Uint8Array, off: number, len: number): void {
     if (t.inner !== null) { this.feedInner(s, t.inner, dir, buf, off, len); return; }
     if (t.none & (1 << dir)) return;
     let pb = buf, po = off, pl = len;
@@ -351,11 +380,13 @@ export class AppLayer {
     p.onTx = this.httpCallback;
     t.inner = p;
     this.tunnelsHttp++;
-    // bytes probed earlier go first, to-server side first (as for a new flow)
+    // bytes probed earlier go first, to-server side first (as for a new flow). Recognised on a
+    // request: what the server sent before it is not a response to it (a tunnel's own preamble,
+    // e.g. a WebSocket sub-protocol's first message) and is left out; on a response, both go in.
     for (let d = 0; d < 2; d++) {
       const pr = t.probe[d], n = t.probeLen[d];
       t.probe[d] = null; t.probeLen[d] = 0;
-      if (pr !== null && n > 0 && !(d === dir && !probing)) this.feedInner(s, p, d, pr, 0, n);
+      if (pr !== null && n > 0 && !(d === dir && !probing) && !(dir === 0 && d === 1)) this.feedInner(s, p, d, pr, 0, n);
     }
     if (!probing) this.feedInner(s, p, dir, buf, off, len);
   }
@@ -445,7 +476,8 @@ export class AppLayer {
 
   stats(): Record<string, unknown> {
     return {
-      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp, socks: this.flowsSocks, http_tunnel: this.tunnels, http_in_tunnel: this.tunnelsHttp },
+      flow: { http: this.flowsHttp, dns_udp: this.flowsDnsUdp, dns_tcp: this.flowsDnsTcp, socks: this.flowsSocks, http_tunnel: this.tunnels, http_in_tunnel: this.tunnelsHttp, websocket: this.wsTunnels },
+      websocket: Object.fromEntries(WS_COUNTER_NAMES.map((n, i) => [n, this.wsCounts[i]])),
       tx: { http: this.txHttp, dns: this.dnsMessages },
       dns_parse_errors: this.dnsParseErrors, tx_summaries_dropped: this.txSummariesDropped,
       probe_bytes: this.probeBytes, gaps: this.gaps,
