@@ -36,6 +36,13 @@
  *   rcodeName(), qtypeName()/suricataRrtype()/zeekQtypeName() for output. DnsMessage views: names
  *   in msg.names (valid until the next parseDns on it), rdata views in the caller's buffer.
  *
+ * WebSocket (websocket.ts, RFC 6455): one WsParser per flow upgraded by "101 Switching Protocols"
+ *   with "Upgrade: websocket" (HttpParser.tunnelWebSocket / tx flag TXF_WEBSOCKET).
+ *   ws.deflate = parser.tunnelWsDeflate; ws.onPayload = (dir, buf, off, len) => ...  // data payloads, unmasked, in order
+ *   ws.feed(dir, buf, off, len); ws.gap(dir, lost)   // the payload view is valid during the callback only
+ *   Counters ws.counts[WS_C_*] (names WS_COUNTER_NAMES), ws.closeCode[dir]; limits WS_MAX_FRAME_BYTES,
+ *   WS_MAX_MESSAGE_BYTES. src/engine/app.ts probes the payload stream and parses HTTP inside it.
+ *
  * Events (events.ts): APP_EVENT_NAMES / AEV, a list separate from decoders/events.ts; every name
  * starts with http., dns. or app. so both lists share the rule namespace `event.<name>` without clashes.
  */
@@ -45,3 +52,4 @@ export * from './http';
 export * from './http-coding';
 export * from './uri';
 export * from './events';
+export * from './websocket';

@@ -144,7 +144,7 @@ export class WsParser {
       }
       if (d.st === H_HDR) {
         // header bytes (2..14) into d.hdr, possibly across feeds
-        if (d.hdrHave < 2) { d.hdr[d.hdrHave++] = buf[i++]; continue; }
+        if (d.hdrHave < 2) { d.hdr[d.hdrHave++] = buf[i++]; if (d.hdrHave < 2) continue; }
         const need = headerLen(d.hdr[1]);
         while (d.hdrHave < need && i < end) d.hdr[d.hdrHave++] = buf[i++];
         if (d.hdrHave < need) return;

@@ -36,7 +36,9 @@ const ZEEK = path.join(SHARED_PCAPS, 'zeek');
  *   analyzer shares the connection's http state with the outer one, and the script keeps a record
  *   whose status is 1xx (101 included) open for a "final" response: the inner 301 lands on the
  *   upgrade request's record (localhost:8888 /v1/events 301) and the inner request (zeek.org /)
- *   gets none. quell logs the upgrade with its own status, 101.
+ *   gets none. quell parses the WebSocket frames and the HTTP inside them and logs what was on
+ *   the wire: the upgrade with its status 101, the inner request with its own response's 301
+ *   (test/flows/websocket.test.ts asserts it and finds every field of these two rows).
  */
 const KNOWN_MISSES: RegExp[] = [
   /^http\/(http_09|no-version)\/.*: - - - -$/,
