@@ -136,6 +136,9 @@ export class Matcher {
   private readonly hitList: Int32Array;
   private nHit = 0;
   private readonly always: Int32Array;
+  /** passes defined by definePass(): per pass, its rules (1 = member) and its always-list */
+  private readonly passSel: Uint8Array[] = [];
+  private readonly passAlways: Int32Array[] = [];
   /** rules evaluated in the current packet, in declaration order */
   private readonly evalList: Int32Array;
   private nEval = 0;
@@ -362,8 +365,23 @@ export class Matcher {
     }
   }
 
-  /** Evaluate every rule for the current packet. The returned object is reused. */
-  evaluate(fields: FieldSource = EMPTY_FIELDS): EvalResult {
+  /**
+   * A subset of the rules that evaluate(fields, pass) restricts itself to (the engine's packet
+   * pass and app passes: a packet pass has no use for the HTTP/DNS rules, whose bytecode would
+   * otherwise run on every packet). `sel[r] === 1` selects rule r; the caller must select every
+   * rule a selected rule references (Op.RULE) and the global rules, or those read as false.
+   * Returns the pass number. Called when a ruleset is loaded, not per packet.
+   */
+  definePass(sel: Uint8Array): number {
+    if (sel.length !== this.rs.rules.length) throw new RangeError('definePass: one entry per rule');
+    this.passSel.push(sel);
+    this.passAlways.push(this.always.filter((r) => sel[r] === 1));
+    return this.passSel.length - 1;
+  }
+
+  /** Evaluate the rules for the current packet: all of them, or those of `pass` (definePass).
+   *  The returned object is reused. */
+  evaluate(fields: FieldSource = EMPTY_FIELDS, pass = -1): EvalResult {
     this.stats.evaluations++;
     this.fields = fields;
     const rs = this.rs;
@@ -389,16 +407,28 @@ export class Matcher {
     const rules = rs.rules;
     const res = this.results;
     // candidate rules in declaration order: merge the always-list with the (sorted) hit list
-    const hits = this.hitList.subarray(0, this.nHit);
-    if (this.nHit > 1) hits.sort();
-    const always = this.always;
+    const hits = this.hitList;
+    let always = this.always;
+    if (pass >= 0) {
+      always = this.passAlways[pass];
+      if (this.nHit > 0) {
+        // drop the hits of rules outside the pass (compacted in place, their ruleHit cleared)
+        const sel = this.passSel[pass];
+        let w = 0;
+        for (let i = 0; i < this.nHit; i++) { const r = hits[i]; if (sel[r] === 1) hits[w++] = r; else this.ruleHit[r] = 0; }
+        this.nHit = w;
+      }
+    }
+    const nHit = this.nHit;
+    // (subarray allocates a view: only when there is something to sort)
+    if (nHit > 1) hits.subarray(0, nHit).sort();
     const ev = this.evalList;
     let n = 0, ai = 0, hi = 0;
-    while (ai < always.length || hi < hits.length) {
+    while (ai < always.length || hi < nHit) {
       let r: number;
-      if (hi >= hits.length || (ai < always.length && always[ai] <= hits[hi])) {
+      if (hi >= nHit || (ai < always.length && always[ai] <= hits[hi])) {
         r = always[ai++];
-        if (hi < hits.length && hits[hi] === r) hi++;
+        if (hi < nHit && hits[hi] === r) hi++;
       } else r = hits[hi++];
       ev[n++] = r;
     }

@@ -15,8 +15,9 @@
  *    fresh HTTP transaction / DNS message of the packet ("app pass"), with that transaction's
  *    fields plus everything the packet pass has. An app rule reports at most once per HTTP
  *    transaction (Suricata semantics), once per DNS message.
- * The Matcher evaluates every rule in every pass; a pass keeps only its class's matches (the
- * other class's count() counters are not advanced in that pass).
+ * A pass evaluates its class's rules (Matcher.definePass), plus the rules they reference and the
+ * global rules, and keeps only its class's matches (the other class's count() counters are not
+ * advanced in that pass).
  *
  * Verdict of a packet: the highest decision over its passes (drop > reject > accept > alert),
  * mapped to io/batch.ts words: drop -> V_DROP (| V_F_FLOW for `drop flow`, + sticky flow verdict),
@@ -134,6 +135,12 @@ interface RulesetInfo {
   rs: CompiledRuleset;
   /** per rule: 1 app rule (evaluated in app passes only), 0 packet rule */
   appRule: Uint8Array;
+  /** Matcher.definePass selections: the packet pass evaluates only packet rules (they reference
+   *  only packet rules) and global rules; an app pass the app rules, every rule they reference
+   *  (transitively) and global rules. Without them every rule's bytecode ran in every pass: on
+   *  the inline path the HTTP/DNS rules' gates cost more than the packet rules themselves. */
+  packetSel: Uint8Array;
+  appSel: Uint8Array;
   /** per counter: 1 when used by an app rule */
   appCounter: Uint8Array;
   /** some app rule has a payload/stream string or reads payload */
@@ -274,8 +281,20 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   }
   let anyAppRule = false, anyPacketRule = false;
   for (let i = 0; i < n; i++) { if (appRule[i]) anyAppRule = true; else anyPacketRule = true; }
+  const packetSel = new Uint8Array(n), appSel = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    if (rs.rules[i].global) { packetSel[i] = 1; appSel[i] = 1; }
+    if (appRule[i]) appSel[i] = 1; else packetSel[i] = 1;
+  }
+  for (let changed = true; changed;) {
+    changed = false;
+    for (let i = 0; i < n; i++) {
+      if (!appSel[i]) continue;
+      for (const j of refs[i]) if (j >= 0 && j < n && appSel[j] === 0) { appSel[j] = 1; changed = true; }
+    }
+  }
   return {
-    rs, appRule, appCounter, appNeedsPayload, packetNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, onStream, replaces, blocks,
+    rs, appRule, packetSel, appSel, appCounter, appNeedsPayload, packetNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, onStream, replaces, blocks,
     tagBit, severity, category, actionText,
   };
 }
@@ -529,8 +548,9 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   let ops = opts.ops ?? new WorkerOps(null);
   let info = analyzeRuleset(ruleset);
   let m = new Matcher(ruleset);
+  let packetPass = m.definePass(info.packetSel), appPass = m.definePass(info.appSel);
   let hits = new Float64Array(ruleset.rules.length);
-  ops.setCounters(ruleset.counterWindowMs);
+  ops.setCounters(ruleset.counterWindowMs, ruleset.counterBy);
   const fields = new DetectFields();
   fields.ops = ops;
   let engine: QuellEngine | null = null;
@@ -581,8 +601,9 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   const load = (rs: CompiledRuleset) => {
     info = analyzeRuleset(rs);
     m = new Matcher(rs);
+    packetPass = m.definePass(info.packetSel); appPass = m.definePass(info.appSel);
     hits = new Float64Array(rs.rules.length);
-    ops.setCounters(rs.counterWindowMs);
+    ops.setCounters(rs.counterWindowMs, rs.counterBy);
     txFired = new WeakMap();
     fields.appCounter = info.appCounter;
     fields.tagBit = info.tagBit;
@@ -609,7 +630,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (nSec > 0) commitTails();
       nFresh = 0; nDns = 0; streamLen = -1; streamNew = 0; nSec = 0;
       pktDecision = 0; pktDecidingRule = -1; pktMark = -1; pktMarkDecision = -1; pktFlags = 0;
-      pending.length = 0;
+      if (pending.length !== 0) pending.length = 0;   // a length store is a runtime call even at 0
     }
   };
 
@@ -841,7 +862,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       fields.txs = txState(tx);
       if (info.appNeedsPayload && !pseudo) scanPacketBuffers(pkt); else m.begin();
       scanHttpBuffers(tx);
-      m.evaluate(fields);
+      m.evaluate(fields, appPass);
       collect(pkt, slot, dir, true, tx, null);
     }
     nFresh = 0;
@@ -852,7 +873,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (info.appNeedsPayload) scanPacketBuffers(pkt); else m.begin();
       if (d.queryLen >= 0) m.scanBuffer(D_QUERY, d.query, 0, d.queryLen);
       if (d.answersLen >= 0) m.scanBuffer(D_ANSWERS, d.answers, 0, d.answersLen);
-      m.evaluate(fields);
+      m.evaluate(fields, appPass);
       collect(pkt, slot, dir, true, null, d);
     }
     nDns = 0;
@@ -925,7 +946,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (slot >= 0) e.flows.flags[slot] |= FF_ALERTED;
       e.emit(pa.ev);
     }
-    pending.length = 0;
+    if (pending.length !== 0) pending.length = 0;
     if (!applies) return V_ACCEPT;
     if (pktMark >= 0) {
       e.verdictMark = pktMark >>> 0; counters.marks++;
@@ -986,7 +1007,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       fields.appKind = 0; fields.passIsApp = false;
       counters.passes_packet++;
       if (info.packetNeedsPayload) scanPacketBuffers(pkt); else m.begin();
-      m.evaluate(fields);
+      m.evaluate(fields, packetPass);
       collect(pkt, slot, dir, false, null, null);
     }
     return finish(pkt, slot, dir);
@@ -1012,7 +1033,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   det.useOps = (o: WorkerOps) => {
     if (o === ops) return;
     ops = o; ownOps = false; fields.ops = o;
-    o.setCounters(info.rs.counterWindowMs);
+    o.setCounters(info.rs.counterWindowMs, info.rs.counterBy);
   };
   det.attach = attach;
   det.stats = () => {

@@ -14,6 +14,7 @@ import type { Engine } from '../engine/types';
 import { QuellError } from '../errors';
 import { OpsWorker, OpsWorkerInit } from '../ops/ops-worker';
 import { V_ACCEPT, V_F_FLOW } from '../io/batch';
+import { warmUp, WarmupReport, WARMUP_MAX_FLOWS } from './warmup';
 
 export interface RulesDiagnostic { severity: string; message: string; line?: number; col?: number; code?: string; text?: string }
 export interface CompiledRules { ruleset: unknown; detect: unknown; diagnostics: RulesDiagnostic[]; ruleCount: number }
@@ -65,6 +66,8 @@ export interface EngineSpec {
   engineOptions: Record<string, unknown>;
   /** operations layer (src/ops/host.ts OpsMain.workerInit): gate before the rules, shared bans/rates */
   ops?: OpsWorkerInit | null;
+  /** JIT warm-up in packets before the queue is bound (src/inline/warmup.ts); 0 or absent: none */
+  warmupPackets?: number;
 }
 
 export interface HostedEngine {
@@ -73,6 +76,9 @@ export interface HostedEngine {
   ops?: OpsWorker | null;
   /** swap rules (already validated by the main thread); throws RulesError when they do not compile */
   reload(text: string, file: string): void;
+  /** Warm the JIT on a throwaway engine of the same ruleset and options (src/inline/warmup.ts);
+   *  the hosted engine itself is not touched. */
+  warm(packets: number): WarmupReport;
 }
 
 export function hostEngine(spec: EngineSpec): HostedEngine {
@@ -80,7 +86,7 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
     const m = require(path.resolve(spec.engineModule)) as { createEngine: (o: Record<string, unknown>) => Engine };
     if (typeof m.createEngine !== 'function') throw new QuellError('QUELL_E_ENGINE_MODULE', `${spec.engineModule}: exports no createEngine(options)`);
     const engine = m.createEngine({ ...spec.engineOptions, rulesText: spec.rulesText, rulesFile: spec.rulesFile });
-    return { engine, reload: (text) => engine.setRuleset(text) };
+    return { engine, reload: (text) => engine.setRuleset(text), warm: () => ({ ms: 0, packets: 0, rounds: 0 }) };
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pipeline = require('../engine/pipeline') as { createEngine: (o: Record<string, unknown>) => Engine & { detect: unknown } };
@@ -88,10 +94,21 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
   const bypass = typeof spec.engineOptions.bypassAfterBytes === 'number' ? spec.engineOptions.bypassAfterBytes : 0;
   const ow = spec.ops ? new OpsWorker(spec.ops) : null;
   const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: withOps(ow, compiled?.detect ?? null, bypass) });
+  let current = compiled;
   return {
     engine, ops: ow,
+    warm(packets: number): WarmupReport {
+      if (!(packets > 0)) return { ms: 0, packets: 0, rounds: 0 };
+      // their own detectors over the same compiled ruleset: no shared state with the real engine's
+      const scratch = () => {
+        const det = current?.ruleset ? (require('../engine/detect') as { createDetector: (rs: unknown, o: object) => unknown }).createDetector(current.ruleset, { mode: 'ips' }) : null;
+        return pipeline.createEngine({ ...spec.engineOptions, maxFlows: WARMUP_MAX_FLOWS, ruleset: current?.ruleset ?? null, detect: withBypass(det, bypass) });
+      };
+      return warmUp([scratch(), scratch()], packets);
+    },
     reload(text: string, file: string): void {
       const c = compileRulesText(text, file);
+      current = c;
       // setRuleset() takes effect from the next batch; the detect hook is swapped at the same point
       // because this runs between batches (the worker handles messages only between ticks).
       engine.setRuleset(c.ruleset);

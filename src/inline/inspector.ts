@@ -27,7 +27,8 @@ function main(): void {
   const init = workerData as InspectorInit;
   const counters = { batches: 0, packets: 0, engineErrors: 0, eventsOut: 0, reloads: 0, reloadsRefused: 0, generation: 0 };
   let host;
-  try { host = hostEngine(init.engine); } catch (e) {
+  let warmup = { ms: 0, packets: 0, rounds: 0 };
+  try { host = hostEngine(init.engine); warmup = host.warm(init.engine.warmupPackets ?? 0); } catch (e) {
     const err = e as { code?: string; message?: string; diagnostics?: unknown };
     port.postMessage({ type: 'fatal', code: err.code ?? 'QUELL_E_WORKER', message: String(err.message ?? e), diagnostics: err.diagnostics });
     return;
@@ -42,7 +43,7 @@ function main(): void {
   const snapshot = () => {
     let es: Record<string, unknown> = {};
     try { es = engine.stats(); } catch { /* none */ }
-    return { index: init.index, queues: [], fanoutOf: init.queue, worker: { ...counters }, engine: es };
+    return { index: init.index, queues: [], fanoutOf: init.queue, worker: { ...counters }, warmup, engine: es };
   };
 
   port.on('message', (m: { type: string; gen?: number; text?: string; file?: string; round?: number }) => {

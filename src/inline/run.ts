@@ -5,6 +5,7 @@
  * SIGINT/SIGTERM. Packets never cross a thread seam.
  */
 import * as fs from 'fs';
+import { WARMUP_DEFAULT_PACKETS } from './warmup';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { QuellError, UsageError } from '../errors';
@@ -47,6 +48,8 @@ export interface RunOptions {
   httpLimits?: Partial<HttpLimits> | null;
   /** operations layer (sets, bans, control API, SQLite, sockets, metrics; src/ops/host.ts), null = off */
   ops?: OpsMainOptions | null;
+  /** JIT warm-up per worker before binding, packets (src/inline/warmup.ts); absent: the default */
+  warmupPackets?: number;
 }
 
 /** "0:3" -> [0,1,2,3]; "2" -> [2]; "0,2,5" -> [0,2,5]. */
@@ -159,7 +162,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   const inspectorFile = path.join(__dirname, 'inspector.js');
   const engineOptions: Record<string, unknown> = opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {};
   if (opts.httpLimits) engineOptions.httpLimits = opts.httpLimits;
-  const engineSpec = { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions };
+  const engineSpec = { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions, warmupPackets: opts.warmupPackets ?? WARMUP_DEFAULT_PACKETS };
   const helperStates: WorkerState[] = [];
   const states: WorkerState[] = perWorker.map((queues, index) => {
     const fanout = fanK > 1 ? Array.from({ length: fanK - 1 }, () => createShared(opts.maxBatch)) : undefined;

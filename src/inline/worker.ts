@@ -19,6 +19,7 @@ import { hostEngine, EngineSpec, HostedEngine, RulesError } from './engine-host'
 import type { EngineEvent } from '../engine/types';
 import { FanoutDispatcher, FanoutShared } from './fanout';
 import { LatencyHist } from './latency';
+import type { WarmupReport } from './warmup';
 
 export interface WorkerInit {
   index: number;
@@ -53,8 +54,11 @@ function main(): void {
   const counters: WorkerCounters = { batches: 0, packets: 0, engineErrors: 0, eventsOut: 0, reloads: 0, reloadsRefused: 0, generation: 0 };
   let sources: NfqueueSource[] = [];
   let host: HostedEngine;
+  let warmup: WarmupReport = { ms: 0, packets: 0, rounds: 0 };
   try {
     host = hostEngine(init.engine);
+    // before binding: packets meet an engine the JIT has already compiled (warmup.ts)
+    warmup = host.warm(init.engine.warmupPackets ?? 0);
     for (const q of init.queues) sources.push(new NfqueueSource({ ...init.nfq, queue: q }));
   } catch (e) {
     for (const s of sources) s.closeSync();
@@ -74,6 +78,7 @@ function main(): void {
     index: init.index,
     queues: sources.map((s) => s.stats()),
     worker: { ...counters },
+    warmup,
     latency: latency.snapshot(),
     ops: host.ops ? host.ops.stats() : undefined,
     fanout: fan ? { ...fan.counters, helpers: fan.k - 1 } : undefined,

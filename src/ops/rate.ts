@@ -95,6 +95,10 @@ export class ScanDetector {
   private readonly start: Float64Array;
   /** per source: SCAN_WORDS words current bucket, then SCAN_WORDS previous bucket */
   private readonly bits: Uint32Array;
+  /** per source: the distinct-port estimate of its bitmaps as they are (recomputed only when a
+   *  bit or the window changes: a busy flow repeats its port, and the popcount of 16 words plus
+   *  a log per packet was the detector's main cost on the inline path) */
+  private readonly est: Float64Array;
   /** Sources seen over the threshold (counted by the caller's rule, kept here for stats). */
   observed = 0;
 
@@ -103,6 +107,7 @@ export class ScanDetector {
     this.lru = new KeyedLru(capacity);
     this.start = new Float64Array(capacity);
     this.bits = new Uint32Array(capacity * SCAN_WORDS * 2);
+    this.est = new Float64Array(capacity).fill(-1);
   }
   get evictions(): number { return this.lru.evictions; }
 
@@ -117,23 +122,28 @@ export class ScanDetector {
     const ws = now - (now % W);
     const o = e * SCAN_WORDS * 2;
     const b = this.bits;
-    if (this.lru.fresh) { b.fill(0, o, o + 2 * SCAN_WORDS); this.start[e] = ws; }
+    if (this.lru.fresh) { b.fill(0, o, o + 2 * SCAN_WORDS); this.start[e] = ws; this.est[e] = -1; }
     else if (this.start[e] !== ws) {
       if (ws - this.start[e] === W) b.copyWithin(o + SCAN_WORDS, o, o + SCAN_WORDS);
       else b.fill(0, o + SCAN_WORDS, o + 2 * SCAN_WORDS);
       b.fill(0, o, o + SCAN_WORDS);
       this.start[e] = ws;
+      this.est[e] = -1;
     }
     // murmur3 finaliser of the port -> one of 512 bits. Linear counting assumes random
     // placement: a plain multiplicative hash spreads sequential ports too evenly and biases up.
     let h = Math.imul(dport ^ 0x5bd1e995, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
     h = h >>> (32 - 9);
-    b[o + (h >>> 5)] |= 1 << (h & 31);
+    const wi = o + (h >>> 5), bit = 1 << (h & 31);
+    if ((b[wi] & bit) !== 0 && this.est[e] >= 0) return this.est[e];   // port already counted
+    b[wi] |= bit;
     let ones = 0;
     for (let w = 0; w < SCAN_WORDS; w++) ones += popcount32(b[o + w] | b[o + SCAN_WORDS + w]);
     const zeros = SCAN_BITS - ones;
-    if (zeros === 0) return SCAN_BITS * Math.log(SCAN_BITS); // saturated: report the ceiling
-    return -SCAN_BITS * Math.log(zeros / SCAN_BITS);
+    // saturated: report the ceiling
+    const est = zeros === 0 ? SCAN_BITS * Math.log(SCAN_BITS) : -SCAN_BITS * Math.log(zeros / SCAN_BITS);
+    this.est[e] = est;
+    return est;
   }
 
   observe4(src: number, dport: number, now: number): number { return this.observe(src >>> 0, 0, 0, 0, 4, dport, now); }

@@ -32,6 +32,8 @@ export type GateMode = 'src' | 'dst' | 'pair';
 
 /** Worker-local bans (before the main thread has made them shared). */
 export const LOCAL_BANS_MAX = 65536;
+/** Rate/scan/SYN-flood call sites whose tables setCounters() allocates at ruleset load. */
+export const PREALLOC_COUNTERS = 8;
 
 export interface WorkerOpsOptions {
   mode?: GateMode;
@@ -56,7 +58,7 @@ export class WorkerOps {
   readonly local: BanTable;
   readonly mode: GateMode;
   readonly time: TimeOfDay;
-  private rates: RateCounter[] = [];
+  private rates: (RateCounter | undefined)[] = new Array<RateCounter | undefined>(0).fill(undefined);
   private readonly rateMaxKeys: number;
   private readonly scanMaxSources: number;
   /** `host(src|dst).tag/has` state of this worker (host-tags.ts): per worker, like the rate counters */
@@ -85,13 +87,28 @@ export class WorkerOps {
     this.gate = g;
   }
 
-  /** The ruleset's rate counters (CompiledRuleset.counterBy / counterWindowMs). Call on ruleset swap. */
-  setCounters(windowMs: ArrayLike<number>): void {
-    // created on first use (rate()): a counter id may be a scan/synflood/time call site
-    // (signatures/keywords/ops.ts) that needs no RateCounter (~2 MB each at RATE_MAX_KEYS)
-    this.rates = new Array(windowMs.length);
-    this.scanAt = new Array(windowMs.length);
-    this.floodAt = new Array(windowMs.length);
+  /**
+   * The ruleset's rate counters (CompiledRuleset.counterBy / counterWindowMs). Call on ruleset swap.
+   * With `by`, the tables of the first PREALLOC_COUNTERS call sites are allocated now, at load,
+   * instead of inside the first packet that reaches them (a ScanDetector zeroes ~9 MB: a few ms in
+   * one packet's verdict). The rest, and every site without `by`, are created on first use, so a
+   * ruleset of thousands of count() rules does not reserve ~2 MB per rule up front.
+   */
+  setCounters(windowMs: ArrayLike<number>, by?: ArrayLike<number>): void {
+    const n = windowMs.length;
+    // packed arrays (fill), the same elements kind whichever engine built them: a holey array in
+    // one engine and a packed one in another made rate() polymorphic ("wrong map" deopts)
+    this.rates = new Array<RateCounter | undefined>(n).fill(undefined);
+    this.scanAt = new Array<ScanDetector | undefined>(n).fill(undefined);
+    this.floodAt = new Array<SynFloodDetector | undefined>(n).fill(undefined);
+    if (!by) return;
+    for (let c = 0; c < n && c < PREALLOC_COUNTERS; c++) {
+      const b = by[c], w = windowMs[c];
+      if (!(w > 0)) continue;
+      if (b === BY_SCAN_PORTS) this.scanAt[c] = new ScanDetector(w, this.scanMaxSources);
+      else if (b === BY_SYN_PENDING) this.floodAt[c] = new SynFloodDetector(w, this.scanMaxSources);
+      else if (b >= 0 && b <= 2) this.rates[c] = new RateCounter(w, this.rateMaxKeys);
+    }
   }
 
   /** Packet time in ms (the clock bans and windows use). */
@@ -195,8 +212,8 @@ export class WorkerOps {
   private scans = new Map<number, ScanDetector>();
   private floods = new Map<number, SynFloodDetector>();
   /** per counter id (call site) of `scan.ports(...)` / `synflood.pending(...)` */
-  private scanAt: (ScanDetector | undefined)[] = [];
-  private floodAt: (SynFloodDetector | undefined)[] = [];
+  private scanAt: (ScanDetector | undefined)[] = new Array<ScanDetector | undefined>(0).fill(undefined);
+  private floodAt: (SynFloodDetector | undefined)[] = new Array<SynFloodDetector | undefined>(0).fill(undefined);
 
   /**
    * Distinct destination ports from this packet's source in the window (a `scan.ports(window)`

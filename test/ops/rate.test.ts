@@ -81,6 +81,28 @@ test('ScanDetector: distinct ports counted (repeats do not count), windows age o
   assert.ok(est > 45 && est < 55);
 });
 
+test('ScanDetector: the cached estimate equals a fresh computation (repeats, new ports, windows)', () => {
+  const W = 1000;
+  const cached = new ScanDetector(W, 16);
+  let rnd = 12345;
+  const next = () => { rnd = (Math.imul(rnd, 1103515245) + 12345) >>> 0; return rnd; };
+  const seen: [number, number, number][] = [];
+  let now = 10_000;
+  for (let i = 0; i < 5000; i++) {
+    const src = 0x0a000000 + (next() % 12);
+    const port = next() % 3 === 0 ? 80 : 1 + (next() % 2000);
+    now += next() % 5;
+    seen.push([src, port, now]);
+    const got = cached.observe4(src, port, now);
+    // reference: a fresh detector replaying this source's events of the last two windows
+    const ref = new ScanDetector(W, 16);
+    let want = 0;
+    for (const [s2, p2, t2] of seen) if (s2 === src && t2 >= now - 2 * W) want = ref.observe4(s2, p2, t2);
+    assert.equal(got, want, `event ${i}`);
+  }
+  assert.equal(cached.evictions, 0);
+});
+
 test('SynFloodDetector: SYNs without completion per destination', () => {
   const sf = new SynFloodDetector(10_000, 100);
   const t0 = 50_000;

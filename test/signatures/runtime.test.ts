@@ -167,6 +167,37 @@ test('network fields, sets, events, tags, counters, decisions and precedence', (
   assert.ok(!r.names.includes('header_missing'));
 });
 
+test('definePass: a pass evaluates only its rules and reports what a full evaluation reports of them', () => {
+  const res = compileSource(NET_RULES, 'net.rules');
+  const rs = res.ruleset!;
+  const m = new Matcher(rs);
+  const names = rs.rules.map((r) => r.name);
+  // the engine's packet pass: rules without http/dns fields, closed over references (helper)
+  const packetRules = new Set(['home_src', 'ev', 'helper', 'uses_helper']);
+  const sel = Uint8Array.from(names, (n) => (packetRules.has(n) ? 1 : 0));
+  const pass = m.definePass(sel);
+  const pkts: Pkt[] = [
+    { protos: ['ip', 'tcp'], nums: { 'tcp.dport': 22, 'tcp.flags': 2, 'ip.ttl': 3 }, bytes: { 'ip.src': ip4('10.1.2.3') } },
+    { protos: ['ip', 'tcp', 'http'], nums: { 'tcp.dport': 8081, 'flow.to_server': 1, 'ip.ttl': 64 }, bytes: { 'http.uri': '/a/../b', 'http.method': 'GET', 'ip.src': ip4('1.2.3.4') } },
+    { protos: ['ip', 'udp', 'dns'], nums: { 'ip.ttl': 2 }, bytes: { 'dns.query': 'evil.example', 'ip.src': ip4('192.168.1.1') } },
+    { protos: ['ip'], nums: { 'ip.ttl': 64 }, events: [EV['ipv4.bad_hlen']] },
+  ];
+  let sawPacketMatch = false;
+  for (const p of pkts) {
+    const full = run(m, p).names.filter((n) => packetRules.has(n));
+    const before = m.stats.rulesEvaluated;
+    m.begin();
+    for (const [k, v] of Object.entries(p.bytes ?? {})) { const b = typeof v === 'string' ? Buffer.from(v, 'latin1') : v; m.scanBuffer(FIELD_ID.get(k)!, b, 0, b.length); }
+    const r = m.evaluate(new TestFields(p), pass);
+    const got = Array.from(r.matchedRules.subarray(0, r.count)).map((i) => names[i]);
+    assert.deepEqual(got, full, JSON.stringify(p.nums));
+    assert.ok(m.stats.rulesEvaluated - before <= packetRules.size, 'only the pass\'s rules ran');
+    if (got.length) sawPacketMatch = true;
+  }
+  assert.ok(sawPacketMatch, 'some packet rule matched (the comparison is not vacuous)');
+  assert.throws(() => m.definePass(new Uint8Array(1)), RangeError);
+});
+
 test('rules comparing a field to constants are indexed (hash lookup), not evaluated per packet', () => {
   let src = '';
   for (let i = 0; i < 3000; i++) src += `rule d${i} { scope: proto = dns condition: dns.query == "d${i}.example" or dns.query == "alt${i}.example" action: drop packet }\n`;

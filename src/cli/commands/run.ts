@@ -2,6 +2,7 @@
  * quell run: inline IPS on NFQUEUE (src/inline/run.ts).
  */
 import type { Command } from '../command';
+import { WARMUP_DEFAULT_PACKETS } from '../../inline/warmup';
 import { parseArgs, flagStr, flagBool, flagInt } from '../args';
 import { UsageError } from '../../errors';
 import { parseQueues, runInline, RunOptions, formatDiagnostic } from '../../inline/run';
@@ -38,6 +39,10 @@ options:
   --mark-shift N        position of quell's mark bits (default ${DEFAULT_MARK_SHIFT}); must match quell iptables
   --http-body-limit B   HTTP request/response body bytes kept per message for rules (default
                         ${HTTP_MAX_RESPONSE_BODY}, max ${MAX_HTTP_BODY_LIMIT}); the rest is counted, not inspected
+  --warmup N            before binding its queue, each worker runs N packets of a crafted traffic mix
+                        through a throwaway engine, so the JIT has compiled the pipeline (default
+                        ${WARMUP_DEFAULT_PACKETS}, ~0.1-0.3 s; 0: none: the first tens of thousands of
+                        packets then meet a 2-5x slower engine)
   --engine-module FILE  use another engine (a module exporting createEngine(options)); for tests/benches
 
 signals: SIGHUP reloads --rules (refused with diagnostics when they have errors: the old rules keep
@@ -54,7 +59,7 @@ export const command: Command = {
   async run(argv: string[]): Promise<number> {
     const p = parseArgs(argv, {
       values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
-        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', '--http-body-limit', ...OPS_FLAGS.values],
+        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', '--http-body-limit', '--warmup', ...OPS_FLAGS.values],
       bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack', ...OPS_FLAGS.bools],
       multi: OPS_FLAGS.multi,
     });
@@ -78,6 +83,7 @@ export const command: Command = {
       markShift: flagInt(p, '--mark-shift', DEFAULT_MARK_SHIFT, 0, 29),
       statsIntervalMs: flagInt(p, '--stats-interval', 10, 1, 86400) * 1000,
       engineModule: flagStr(p, '--engine-module') ?? null,
+      warmupPackets: flagInt(p, '--warmup', WARMUP_DEFAULT_PACKETS, 0, 10_000_000),
       httpLimits: httpLimitsFlag(p) ?? null,
       // the operations layer starts when any of its flags is given (docs/operations.md)
       ops: [...OPS_FLAGS.values, ...OPS_FLAGS.bools, ...OPS_FLAGS.multi].some((f) => p.flags.has(f)) ? opsOptionsFromArgs(p) : null,
