@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
   WsParser, WS_COUNTER_NAMES, WS_MAX_FRAME_BYTES, WS_UNMASK_CHUNK, WS_OP_TEXT, WS_OP_BINARY, WS_OP_CONT, WS_OP_CLOSE, WS_OP_PING, WS_OP_PONG,
   WS_C_FRAMES, WS_C_MESSAGES, WS_C_CONTROL, WS_C_TOO_BIG, WS_C_CONTROL_INVALID, WS_C_OPCODE_INVALID, WS_C_RSV_INVALID,
@@ -194,4 +195,42 @@ test('random bytes never throw and every counter stays consistent', () => {
     assert.ok(bytes <= b.length);
     assert.equal(bytes, p.payloadBytes[n & 1]);
   }
+});
+
+test('property: any valid frame sequence, cut anywhere, gives exactly the data payloads (fast-check, fixed seed)', () => {
+  const frameArb = fc.record({
+    kind: fc.constantFrom('data', 'data', 'data', 'ping', 'pong'),
+    payload: fc.uint8Array({ maxLength: 300 }),
+    big: fc.boolean(),
+    mask: fc.boolean(),
+    key: fc.array(fc.integer({ min: 0, max: 255 }), { minLength: 4, maxLength: 4 }),
+    frags: fc.integer({ min: 1, max: 3 }),
+  });
+  fc.assert(fc.property(fc.array(frameArb, { maxLength: 12 }), fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 8 }), (specs, cuts) => {
+    const parts: Buffer[] = [];
+    let want = '';
+    let nFrames = 0;
+    for (const f of specs) {
+      const key = f.mask ? f.key : null;
+      const pl = Buffer.from(f.payload);
+      if (f.kind !== 'data') { parts.push(frame({ op: f.kind === 'ping' ? WS_OP_PING : WS_OP_PONG, payload: pl.subarray(0, 125), key })); nFrames++; continue; }
+      want += pl.toString('latin1');
+      // the message in f.frags fragments (a 64-bit length on the first when asked)
+      const step = Math.ceil(pl.length / f.frags) || 1;
+      let first = true;
+      for (let o = 0; o < pl.length || first; o += step) {
+        const last = o + step >= pl.length;
+        parts.push(frame({ op: first ? WS_OP_BINARY : WS_OP_CONT, payload: pl.subarray(o, o + step), fin: last, key, len64: first && f.big }));
+        nFrames++;
+        first = false;
+      }
+    }
+    const all = Buffer.concat(parts);
+    let k = 0;
+    const r = run(all, Buffer.alloc(0), (b) => { const o: Buffer[] = []; for (let i = 0; i < b.length;) { const n = cuts[k++ % cuts.length]; o.push(b.subarray(i, i + n)); i += n; } return o; });
+    assert.equal(r.stream[0], want);
+    assert.equal(r.counts.frames, nFrames);
+    assert.equal(r.counts.messages, specs.filter((f) => f.kind === 'data').length);
+    assert.equal(r.counts.fragment_invalid + r.counts.control_invalid + r.counts.opcode_invalid + r.counts.rsv_invalid + r.counts.frame_too_big, 0);
+  }), { seed: 6455, numRuns: 2000 });
 });
