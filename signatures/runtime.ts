@@ -15,7 +15,9 @@
 import type { CompiledRuleset, StringEntry } from './ruleset';
 import { Op, Quant, L4_DPORT, L4_SPORT, Decision } from './bytecode';
 import { FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
-import * as P from './patterns';
+// straight from the module that defines them: names re-exported through patterns/index.ts compile
+// (tsc, CommonJS) to getter properties, i.e. a getter call per use on the hot path
+import { matchAt, findAll, fullwordOk } from './patterns/vm';
 
 /** Default cap of recorded matches per string per packet (counter: stats.matchesCapped). */
 export const MAX_MATCHES_PER_STRING = 10_000;
@@ -136,9 +138,10 @@ export class Matcher {
   private readonly hitList: Int32Array;
   private nHit = 0;
   private readonly always: Int32Array;
-  /** passes defined by definePass(): per pass, its rules (1 = member) and its always-list */
+  /** passes defined by definePass(): per pass, its rules (1 = member) and its always-lists by
+   *  L4 class (0 any, 1 TCP, 2 UDP, 3 other; see l4Class) */
   private readonly passSel: Uint8Array[] = [];
-  private readonly passAlways: Int32Array[] = [];
+  private readonly passAlways: Int32Array[][] = [];
   /** rules evaluated in the current packet, in declaration order */
   private readonly evalList: Int32Array;
   private nEval = 0;
@@ -299,7 +302,7 @@ export class Matcher {
             let j = 0;
             if (fl & 1) { while (j < n && fold[buf[start + j]] === pool[lo + j]) j++; }
             else { while (j < n && buf[start + j] === pool[lo + j]) j++; }
-            if (j === n && ((fl & 2) === 0 || P.fullwordOk(buf, off, end, start, n, (fl & 4) !== 0))) this.addMatch(aStr[atom], start - off, n, (fl >> 2) & 1);
+            if (j === n && ((fl & 2) === 0 || fullwordOk(buf, off, end, start, n, (fl & 4) !== 0))) this.addMatch(aStr[atom], start - off, n, (fl >> 2) & 1);
           } else {
             // hex/regex: remember the candidate window; verified after the pass (sorted, deduplicated)
             const si = aStr[atom];
@@ -346,8 +349,8 @@ export class Matcher {
         for (const [lo, hi] of wins) {
           for (let p = Math.max(lo, next); p <= hi && p < end; p++) {
             this.stats.verifications++;
-            const len = P.matchAt(se.pats[v], buf, p, end, off);
-            if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, p, len, se.patWide[v]))) this.addMatch(si, p - off, len, se.patWide[v] ? 1 : 0);
+            const len = matchAt(se.pats[v], buf, p, end, off);
+            if (len > 0 && (!se.fullword || fullwordOk(buf, off, end, p, len, se.patWide[v]))) this.addMatch(si, p - off, len, se.patWide[v] ? 1 : 0);
           }
           next = Math.max(next, hi + 1);
         }
@@ -359,8 +362,8 @@ export class Matcher {
   private scanFull(si: number, buf: Uint8Array, off: number, end: number): void {
     const se = this.rs.strings[si];
     for (let v = 0; v < se.pats.length; v++) {
-      P.findAll(se.pats[v], buf, off, end, (mOff, len) => {
-        if (len > 0 && (!se.fullword || P.fullwordOk(buf, off, end, mOff, len, se.patWide[v]))) this.addMatch(si, mOff - off, len, se.patWide[v] ? 1 : 0);
+      findAll(se.pats[v], buf, off, end, (mOff, len) => {
+        if (len > 0 && (!se.fullword || fullwordOk(buf, off, end, mOff, len, se.patWide[v]))) this.addMatch(si, mOff - off, len, se.patWide[v] ? 1 : 0);
       });
     }
   }
@@ -372,16 +375,25 @@ export class Matcher {
    * rule a selected rule references (Op.RULE) and the global rules, or those read as false.
    * Returns the pass number. Called when a ruleset is loaded, not per packet.
    */
-  definePass(sel: Uint8Array): number {
-    if (sel.length !== this.rs.rules.length) throw new RangeError('definePass: one entry per rule');
+  definePass(sel: Uint8Array, l4Req?: Uint8Array): number {
+    if (sel.length !== this.rs.rules.length || (l4Req && l4Req.length !== sel.length)) throw new RangeError('definePass: one entry per rule');
     this.passSel.push(sel);
-    this.passAlways.push(this.always.filter((r) => sel[r] === 1));
+    // `l4Req[r]` (6 TCP, 17 UDP, else 0): the caller proved rule r false, without side effects
+    // skipped, on any other L4 protocol; evaluate(.., l4) then leaves it out of the always-list
+    const req = (r: number) => (l4Req ? l4Req[r] : 0);
+    const base = this.always.filter((r) => sel[r] === 1);
+    this.passAlways.push([
+      base,
+      base.filter((r) => req(r) === 0 || req(r) === 6),
+      base.filter((r) => req(r) === 0 || req(r) === 17),
+      base.filter((r) => req(r) === 0),
+    ]);
     return this.passSel.length - 1;
   }
 
-  /** Evaluate the rules for the current packet: all of them, or those of `pass` (definePass).
-   *  The returned object is reused. */
-  evaluate(fields: FieldSource = EMPTY_FIELDS, pass = -1): EvalResult {
+  /** Evaluate the rules for the current packet: all of them, or those of `pass` (definePass),
+   *  for a packet of IP protocol `l4` (-1: unknown). The returned object is reused. */
+  evaluate(fields: FieldSource = EMPTY_FIELDS, pass = -1, l4 = -1): EvalResult {
     this.stats.evaluations++;
     this.fields = fields;
     const rs = this.rs;
@@ -410,7 +422,7 @@ export class Matcher {
     const hits = this.hitList;
     let always = this.always;
     if (pass >= 0) {
-      always = this.passAlways[pass];
+      always = this.passAlways[pass][l4 < 0 ? 0 : l4 === 6 ? 1 : l4 === 17 ? 2 : 3];
       if (this.nHit > 0) {
         // drop the hits of rules outside the pass (compacted in place, their ruleHit cleared)
         const sel = this.passSel[pass];
@@ -466,7 +478,7 @@ export class Matcher {
       for (let v = 0; v < se.lits.length; v++) {
         const lit = se.lits[v];
         for (let p = off; p + lit.length <= end; p++) {
-          if (this.verifyLit(lit, se.nocase, buf, p) && (!se.fullword || P.fullwordOk(buf, off, end, p, lit.length, se.litWide[v]))) this.addMatch(si, p - off, lit.length, se.litWide[v] ? 1 : 0);
+          if (this.verifyLit(lit, se.nocase, buf, p) && (!se.fullword || fullwordOk(buf, off, end, p, lit.length, se.litWide[v]))) this.addMatch(si, p - off, lit.length, se.litWide[v] ? 1 : 0);
         }
       }
     } else this.scanFull(si, buf, off, end);
@@ -687,7 +699,7 @@ export class Matcher {
             // one findAll call: its work budget is bounded per call (a matchAt per start position
             // would be quadratic on long bodies); the callback only records that a match exists
             this.condHit = false;
-            P.findAll(pat, buf, off, off + len, this.onCondMatch);
+            findAll(pat, buf, off, off + len, this.onCondMatch);
             r = this.condHit ? 1 : 0;
           }
           st[sp++] = r; pc += 4; break;

@@ -51,6 +51,7 @@ import { APP_NAMES } from './app';
 import type { AppTap, QuellEngine } from './pipeline';
 import type { EngineEvent } from './types';
 import { WorkerOps } from '../ops/runtime';
+import { BY_SYN_PENDING } from '../../signatures/keywords/ops';
 import { GATE_BLOCK } from '../ops/sets';
 import type { CompiledRules, RulesDiagnostic } from '../inline/engine-host';
 
@@ -141,6 +142,8 @@ interface RulesetInfo {
    *  the inline path the HTTP/DNS rules' gates cost more than the packet rules themselves. */
   packetSel: Uint8Array;
   appSel: Uint8Array;
+  /** per rule: the L4 protocol it needs (6, 17; 0 = any), see l4Requirement */
+  l4Req: Uint8Array;
   /** per counter: 1 when used by an app rule */
   appCounter: Uint8Array;
   /** some app rule has a payload/stream string or reads payload */
@@ -194,6 +197,69 @@ function scanCode(rs: CompiledRuleset, r: RuleEntry, out: { fields: Set<number>;
     if (!(n > 0)) break; // unknown opcode: stop walking (the Matcher reports it)
     pc += n;
   }
+}
+
+/**
+ * The IP protocol (6 TCP, 17 UDP) a rule can only match on, or 0. Proved from the bytecode: one
+ * of the rule's top-level `and` operands (a JF_OR_POP whose jump ends the rule false, directly or
+ * through further JF_OR_POPs) is `tcp.X <cmp> K` / `udp.X <cmp> K` (NaN, so false, on another
+ * protocol), `ip.proto == 6|17`, a `proto` scope of TCP or UDP alone, or `synflood.pending(..)
+ * <cmp> K` (NaN off TCP), and no operand before it has a side effect (count(), scan.ports and
+ * synflood counters, flow.tag, host tags: skipping the rule must not skip them). Global rules
+ * never get one. The Matcher then does not even run such a rule on other packets: the default
+ * ruleset's SYN-scan and SYN-flood rules cost nothing on UDP, the UDP-scan rule nothing on TCP.
+ */
+export function l4Requirement(rs: CompiledRuleset, r: RuleEntry): number {
+  if (r.global) return 0;
+  const code = rs.code, end = r.codeEnd;
+  const endsFalse = (t: number): boolean => {
+    for (let k = 0; k < 64; k++) {
+      if (t === end || (t === end - 1 && code[t] === Op.TOBOOL)) return true;
+      if (t > r.codeStart && t < end && code[t] === Op.JF_OR_POP) { t = code[t + 1]; continue; }
+      return false;
+    }
+    return false;
+  };
+  const judge = (a: number, b: number): number => {
+    const op = code[a];
+    if (op === Op.PROTO && b - a === 2) {
+      const m = code[a + 1];
+      return m === PM_TCP ? 6 : m === PM_UDP ? 17 : 0;
+    }
+    // X CONST CMP, X = NUM_FIELD f (2 words) or RATE counter by window (4 words)
+    const xl = op === Op.NUM_FIELD ? 2 : op === Op.RATE ? 4 : 0;
+    if (xl === 0 || b - a !== xl + 3 || code[a + xl] !== Op.CONST) return 0;
+    const cmp = code[a + xl + 2];
+    if (cmp < Op.EQ || cmp > Op.GE) return 0;
+    if (op === Op.RATE) return code[a + 2] === BY_SYN_PENDING ? 6 : 0;
+    const name = FIELDS[code[a + 1]]?.name ?? '';
+    if (name.startsWith('tcp.')) return 6;
+    if (name.startsWith('udp.')) return 17;
+    if (name === 'ip.proto' && cmp === Op.EQ) { const k = rs.consts[code[a + xl + 1]]; return k === 6 || k === 17 ? k : 0; }
+    return 0;
+  };
+  // only plain `and` chains: an `or` (JT_OR_POP) or a loop body could make a JF_OR_POP that ends
+  // the rule false belong to one alternative only
+  for (let pc = r.codeStart; pc < end;) {
+    const op = code[pc], n = OP_SIZE[op];
+    if (!(n > 0) || op === Op.JT_OR_POP || op === Op.FOR_RANGE || op === Op.FOR_LIST) return 0;
+    pc += n;
+  }
+  let segStart = r.codeStart, effBefore = false, effSeg = false;
+  for (let pc = r.codeStart; pc < end;) {
+    const op = code[pc], n = OP_SIZE[op];
+    if (op === Op.JF_OR_POP && endsFalse(code[pc + 1])) {
+      const req = judge(segStart, pc);
+      if (req !== 0 && !effBefore) return req;
+      effBefore = effBefore || effSeg; effSeg = false;
+      segStart = pc + n;
+    }
+    if (op === Op.RATE || op === Op.FLOW_TAG || op === Op.HOST_TAG) effSeg = true;
+    pc += n;
+  }
+  // the last operand (after the last boundary), without its trailing TOBOOL
+  const req = judge(segStart, code[end - 1] === Op.TOBOOL ? end - 1 : end);
+  return req !== 0 && !effBefore ? req : 0;
 }
 
 function severityOf(meta: Record<string, string | number | boolean>): number {
@@ -281,7 +347,8 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
   }
   let anyAppRule = false, anyPacketRule = false;
   for (let i = 0; i < n; i++) { if (appRule[i]) anyAppRule = true; else anyPacketRule = true; }
-  const packetSel = new Uint8Array(n), appSel = new Uint8Array(n);
+  const packetSel = new Uint8Array(n), appSel = new Uint8Array(n), l4Req = new Uint8Array(n);
+  for (let i = 0; i < n; i++) l4Req[i] = l4Requirement(rs, rs.rules[i]);
   for (let i = 0; i < n; i++) {
     if (rs.rules[i].global) { packetSel[i] = 1; appSel[i] = 1; }
     if (appRule[i]) appSel[i] = 1; else packetSel[i] = 1;
@@ -294,7 +361,7 @@ export function analyzeRuleset(rs: CompiledRuleset): RulesetInfo {
     }
   }
   return {
-    rs, appRule, packetSel, appSel, appCounter, appNeedsPayload, packetNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, onStream, replaces, blocks,
+    rs, appRule, packetSel, appSel, l4Req, appCounter, appNeedsPayload, packetNeedsPayload, anyAppRule, anyPacketRule, usesStream, usesDnsAnswers, reports, flowTarget, onStream, replaces, blocks,
     tagBit, severity, category, actionText,
   };
 }
@@ -548,7 +615,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   let ops = opts.ops ?? new WorkerOps(null);
   let info = analyzeRuleset(ruleset);
   let m = new Matcher(ruleset);
-  let packetPass = m.definePass(info.packetSel), appPass = m.definePass(info.appSel);
+  let packetPass = m.definePass(info.packetSel, info.l4Req), appPass = m.definePass(info.appSel, info.l4Req);
   let hits = new Float64Array(ruleset.rules.length);
   ops.setCounters(ruleset.counterWindowMs, ruleset.counterBy);
   const fields = new DetectFields();
@@ -601,7 +668,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   const load = (rs: CompiledRuleset) => {
     info = analyzeRuleset(rs);
     m = new Matcher(rs);
-    packetPass = m.definePass(info.packetSel); appPass = m.definePass(info.appSel);
+    packetPass = m.definePass(info.packetSel, info.l4Req); appPass = m.definePass(info.appSel, info.l4Req);
     hits = new Float64Array(rs.rules.length);
     ops.setCounters(rs.counterWindowMs, rs.counterBy);
     txFired = new WeakMap();
@@ -862,7 +929,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       fields.txs = txState(tx);
       if (info.appNeedsPayload && !pseudo) scanPacketBuffers(pkt); else m.begin();
       scanHttpBuffers(tx);
-      m.evaluate(fields, appPass);
+      m.evaluate(fields, appPass, pkt.ipProto);
       collect(pkt, slot, dir, true, tx, null);
     }
     nFresh = 0;
@@ -873,7 +940,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (info.appNeedsPayload) scanPacketBuffers(pkt); else m.begin();
       if (d.queryLen >= 0) m.scanBuffer(D_QUERY, d.query, 0, d.queryLen);
       if (d.answersLen >= 0) m.scanBuffer(D_ANSWERS, d.answers, 0, d.answersLen);
-      m.evaluate(fields, appPass);
+      m.evaluate(fields, appPass, pkt.ipProto);
       collect(pkt, slot, dir, true, null, d);
     }
     nDns = 0;
@@ -1007,7 +1074,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       fields.appKind = 0; fields.passIsApp = false;
       counters.passes_packet++;
       if (info.packetNeedsPayload) scanPacketBuffers(pkt); else m.begin();
-      m.evaluate(fields, packetPass);
+      m.evaluate(fields, packetPass, pkt.ipVer === 0 ? -1 : pkt.ipProto);
       collect(pkt, slot, dir, false, null, null);
     }
     return finish(pkt, slot, dir);
