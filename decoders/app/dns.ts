@@ -20,6 +20,18 @@
 import { AEV } from './events';
 import { ipv4Text, ipv6Text, ipv6FullText } from '../addr';
 
+// Event ids as module constants for the rare-exit branches of readName and the rdata checks:
+// `x = AEV_...` reads a constant binding, which needs no type feedback, whereas `AEV['...']` is a
+// property load that deoptimised the optimised caller the first time a rare branch ran after
+// optimisation (once per run on bench/out/big.pcap: dns.name_too_long).
+const AEV_TRUNCATED = AEV['dns.truncated'];
+const AEV_PTR_HOPS = AEV['dns.ptr_hops'];
+const AEV_PTR_INVALID = AEV['dns.ptr_invalid'];
+const AEV_LABEL_INVALID = AEV['dns.label_invalid'];
+const AEV_NAME_TOO_LONG = AEV['dns.name_too_long'];
+const AEV_NAMES_LIMIT = AEV['dns.names_limit'];
+const AEV_RDATA_INVALID = AEV['dns.rdata_invalid'];
+
 /** At most this many questions are decoded per message (the rest is skipped, event dns.too_many_records). */
 export const DNS_MAX_QUESTIONS = 16;
 /** At most this many answer+authority+additional records are decoded per message. */
@@ -218,24 +230,24 @@ function readName(b: Uint8Array, p: number, base: number, end: number, out: DnsM
   nameEnd = -1; nameErr = 0;
   const names = out.names;
   for (;;) {
-    if (p >= end) { nameErr = AEV['dns.truncated']; break; }
+    if (p >= end) { nameErr = AEV_TRUNCATED; break; }
     const c = b[p];
     if (c === 0) { if (nameEnd < 0) nameEnd = p + 1; break; }
     const kind = c & 0xc0;
     if (kind === 0xc0) {
-      if (p + 1 >= end) { nameErr = AEV['dns.truncated']; break; }
+      if (p + 1 >= end) { nameErr = AEV_TRUNCATED; break; }
       const ptr = ((c & 0x3f) << 8) | b[p + 1];
       if (nameEnd < 0) nameEnd = p + 2;
-      if (++hops > DNS_MAX_PTR_HOPS) { nameErr = AEV['dns.ptr_hops']; break; }
-      if (base + ptr >= end) { nameErr = AEV['dns.ptr_invalid']; break; }
+      if (++hops > DNS_MAX_PTR_HOPS) { nameErr = AEV_PTR_HOPS; break; }
+      if (base + ptr >= end) { nameErr = AEV_PTR_INVALID; break; }
       p = base + ptr;
       continue;
     }
-    if (kind !== 0) { nameErr = AEV['dns.label_invalid']; break; }
-    if (p + 1 + c > end) { nameErr = AEV['dns.label_invalid']; break; }
+    if (kind !== 0) { nameErr = AEV_LABEL_INVALID; break; }
+    if (p + 1 + c > end) { nameErr = AEV_LABEL_INVALID; break; }
     total += (total ? 1 : 0) + c;
-    if (total > DNS_MAX_NAME_LEN) { nameErr = AEV['dns.name_too_long']; break; }
-    if (w + c + 1 > DNS_NAMES_BYTES) { nameErr = AEV['dns.names_limit']; break; }
+    if (total > DNS_MAX_NAME_LEN) { nameErr = AEV_NAME_TOO_LONG; break; }
+    if (w + c + 1 > DNS_NAMES_BYTES) { nameErr = AEV_NAMES_LIMIT; break; }
     if (w > start) names[w++] = 0x2e;
     // labels are short: a copy loop costs less than a subarray view object per label
     for (let k = p + 1, e = p + 1 + c; k < e; k++) names[w++] = b[k];
@@ -316,16 +328,16 @@ export function parseDns(buf: Uint8Array, off: number, len: number, out: DnsMess
       const rend = p + rdlen;
       let err = OK;
       switch (type) {
-        case T_A: if (rdlen !== 4) err = AEV['dns.rdata_invalid']; break;
-        case T_AAAA: if (rdlen !== 16) err = AEV['dns.rdata_invalid']; break;
+        case T_A: if (rdlen !== 4) err = AEV_RDATA_INVALID; break;
+        case T_AAAA: if (rdlen !== 16) err = AEV_RDATA_INVALID; break;
         case T_CNAME: case T_NS: case T_PTR: case T_MX: case T_SRV: {
           const skip = type === T_MX ? 2 : type === T_SRV ? 6 : 0;
-          if (rdlen < skip + 1) { err = AEV['dns.rdata_invalid']; break; }
+          if (rdlen < skip + 1) { err = AEV_RDATA_INVALID; break; }
           // names inside rdata may point anywhere earlier in the message, but must end inside rdata
           const t = readName(b, p + skip, off, rend, out);
           if (nameErr) { err = nameErr; out.namesUsed = t; break; }
           out.rrT1Off[k] = t; out.rrT1Len[k] = out.namesUsed - t;
-          if (nameEnd !== rend) err = AEV['dns.rdata_invalid'];
+          if (nameEnd !== rend) err = AEV_RDATA_INVALID;
           break;
         }
         case T_SOA: {
@@ -335,13 +347,13 @@ export function parseDns(buf: Uint8Array, off: number, len: number, out: DnsMess
           const t2 = readName(b, nameEnd, off, rend, out);
           if (nameErr) { err = nameErr; out.namesUsed = t2; break; }
           out.rrT2Off[k] = t2; out.rrT2Len[k] = out.namesUsed - t2;
-          if (nameEnd + 20 !== rend) err = AEV['dns.rdata_invalid'];
+          if (nameEnd + 20 !== rend) err = AEV_RDATA_INVALID;
           break;
         }
         case T_TXT: {
           let q = p;
           while (q < rend) q += 1 + b[q];
-          if (q !== rend) err = AEV['dns.rdata_invalid'];
+          if (q !== rend) err = AEV_RDATA_INVALID;
           break;
         }
         default: break;

@@ -84,6 +84,20 @@ function fmix(h: number): number {
   h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16; return h >>> 0;
 }
 
+// Long one-off loops in functions of their own, with nothing after the loop: V8 optimises a long
+// loop on-stack while it runs, and code after it (never run yet) would then deoptimise.
+/** The free-slot stack of a new table: n-1 ... 0 (slot 0 on top). */
+function descendingSlots(n: number): Int32Array {
+  const free = new Int32Array(n);
+  for (let i = 0; i < n; i++) free[i] = n - 1 - i;
+  return free;
+}
+function usedSlots(used: Uint8Array): number[] {
+  const slots: number[] = [];
+  for (let s = 0; s < used.length; s++) if (used[s]) slots.push(s);
+  return slots;
+}
+
 /** Called when a flow ends (before its slot is freed). */
 export type FlowEndHook = (slot: number, reason: number) => void;
 
@@ -134,6 +148,7 @@ export class FlowTable {
   evictions = 0;      // flows ended because the memcap was reached (limit: maxFlows)
   timeouts = 0;
   reversed = 0;       // flows whose client and server were swapped after their first packet (reverse())
+  tcpReuse = 0;       // flows ended because a SYN arrived on a closed TCP flow (lookup's reuseClosedTcp)
 
   onEnd: FlowEndHook = () => {};
 
@@ -156,8 +171,7 @@ export class FlowTable {
     this.lruHead = new Int32Array(TC_COUNT).fill(-1); this.lruTail = new Int32Array(TC_COUNT).fill(-1);
     this.timeoutUs = new Float64Array(TC_COUNT);
     this.setTimeouts(timeouts);
-    this.free = new Int32Array(n);
-    for (let i = 0; i < n; i++) this.free[i] = n - 1 - i;
+    this.free = descendingSlots(n);
     this.freeTop = n;
   }
 
@@ -174,22 +188,27 @@ export class FlowTable {
    * (addrLen 4 or 16); for IPv4 pass addrLen 4. Returns the slot; sets lastSrcSide/lastCreated.
    * A found flow whose timeout has passed at `tsUs` is ended first (reason timeout) and a new
    * one created, so the decision depends only on this flow's own packets (deterministic
-   * whatever the worker count).
+   * whatever the worker count). With `reuseClosedTcp` (the packet is a TCP SYN without ACK), a
+   * found flow in state FS_CLOSED is ended too (reason tcp_reuse, counter tcpReuse): TCP port
+   * reuse, a new connection on a closed one starts a new flow.
    */
   lookup(buf: Uint8Array, srcOff: number, dstOff: number, addrLen: number, sport: number, dport: number,
-    proto: number, vlans: Uint16Array, vlanCount: number, tsUs: number, tclass: number): number {
+    proto: number, vlans: Uint16Array, vlanCount: number, tsUs: number, tclass: number, reuseClosedTcp = false): number {
     const c = this.cur;
+    // computed for every packet: a comparison first evaluated after optimisation (equal
+    // addresses, rare) has no feedback and deoptimised lookup once per run
+    const portsLe = sport <= dport;
     let srcFirst: boolean;
     if (addrLen === 4) {
       const s = ((buf[srcOff] << 24) | (buf[srcOff + 1] << 16) | (buf[srcOff + 2] << 8) | buf[srcOff + 3]) >>> 0;
       const d = ((buf[dstOff] << 24) | (buf[dstOff + 1] << 16) | (buf[dstOff + 2] << 8) | buf[dstOff + 3]) >>> 0;
-      srcFirst = s < d || (s === d && sport <= dport);
+      srcFirst = s < d || (s === d && portsLe);
       c[0] = srcFirst ? s : d; c[1] = 0; c[2] = 0; c[3] = 0;
       c[4] = srcFirst ? d : s; c[5] = 0; c[6] = 0; c[7] = 0;
     } else {
       let cmp = 0;
       for (let i = 0; i < 16 && cmp === 0; i++) cmp = buf[srcOff + i] - buf[dstOff + i];
-      srcFirst = cmp < 0 || (cmp === 0 && sport <= dport);
+      srcFirst = cmp < 0 || (cmp === 0 && portsLe);
       const a = srcFirst ? srcOff : dstOff, b = srcFirst ? dstOff : srcOff;
       for (let w = 0; w < 4; w++) {
         c[w] = ((buf[a + 4 * w] << 24) | (buf[a + 4 * w + 1] << 16) | (buf[a + 4 * w + 2] << 8) | buf[a + 4 * w + 3]) >>> 0;
@@ -216,9 +235,15 @@ export class FlowTable {
         const k = s * KEY_WORDS, key = this.key;
         if (key[k] === c[0] && key[k + 1] === c[1] && key[k + 2] === c[2] && key[k + 3] === c[3] &&
             key[k + 4] === c[4] && key[k + 5] === c[5] && key[k + 6] === c[6] && key[k + 7] === c[7]) {
-          if (tsUs - this.lastUs[s] > this.timeoutUs[this.tclass[s]]) {
-            this.timeouts++;
-            this.end(s, END_TIMEOUT);
+          // The two rare ways a found flow ends here share one branch (one end() call site, more
+          // likely to have type feedback before V8 optimises: a call first reached afterwards
+          // deoptimises every function it was inlined into), and its counters are branch-free.
+          const expired = tsUs - this.lastUs[s] > this.timeoutUs[this.tclass[s]];
+          const closed = this.state[s] === FS_CLOSED;
+          if (expired || (reuseClosedTcp && closed)) {
+            this.timeouts += expired ? 1 : 0;
+            this.tcpReuse += expired ? 0 : 1;
+            this.end(s, expired ? END_TIMEOUT : END_TCP_REUSE);
             break; // re-probe below via create
           }
           return s;
@@ -312,19 +337,29 @@ export class FlowTable {
    * input has ended).
    */
   flushSome(max: number): number {
-    if (this.flushOrder === null) {
-      const slots: number[] = [];
-      for (let s = 0; s < this.maxFlows; s++) if (this.used[s]) slots.push(s);
-      const l = this.lastUs, st = this.startUs, id = this.flowId;
-      slots.sort((a, b) => (l[a] - l[b]) || (st[a] - st[b]) || (id[a] - id[b]));
-      this.flushOrder = slots; this.flushPos = 0;
-    }
+    // The loops live in their own small functions: a long loop gets optimised on-stack (OSR)
+    // while running, and code after it, never run before, then deoptimised for lack of type
+    // feedback (four deopts and recompiles of flushSome per run on big.pcap before).
+    if (this.flushOrder === null) { this.flushOrder = this.flushSlots(); this.flushPos = 0; }
     const order = this.flushOrder;
-    let n = 0;
-    while (this.flushPos < order.length && n < max) { this.end(order[this.flushPos++], END_SHUTDOWN); n++; }
-    const left = order.length - this.flushPos;
+    const from = this.flushPos, to = Math.min(order.length, from + Math.min(max, order.length));
+    this.flushPos = to;
+    this.endSlots(order, from, to);
+    const left = order.length - to;
     if (left === 0) this.flushOrder = null;
     return left;
+  }
+
+  /** The used slots in (last seen, start, flow_id) order. */
+  private flushSlots(): number[] {
+    const slots = usedSlots(this.used);
+    const l = this.lastUs, st = this.startUs, id = this.flowId;
+    slots.sort((a, b) => (l[a] - l[b]) || (st[a] - st[b]) || (id[a] - id[b]));
+    return slots;
+  }
+
+  private endSlots(order: number[], from: number, to: number): void {
+    for (let i = from; i < to; i++) this.end(order[i], END_SHUTDOWN);
   }
 
   /** End a flow: hook, then free the slot. */

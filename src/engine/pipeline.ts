@@ -32,7 +32,7 @@ import {
 } from '../io/batch';
 import type { Engine, EngineEvent } from './types';
 import {
-  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, END_TCP_REUSE, FF_ALERTED, FF_DROPPED, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
+  DEFAULT_MAX_FLOWS, DEFAULT_TIMEOUTS, END_REASON_NAMES, FF_ALERTED, FF_DROPPED, FF_GAP, FF_MIDSTREAM, FF_NO_STREAM, FF_TRUNCATED,
   FLOW_STATE_NAMES, FlowTable, FlowTimeouts, FS_CLOSED, FS_CLOSING, FS_ESTABLISHED, FS_NEW,
   TC_ICMP, TC_OTHER, TC_TCP_CLOSED, TC_TCP_CLOSING, TC_TCP_EST, TC_TCP_NEW, TC_UDP_EST, TC_UDP_NEW,
 } from './flows';
@@ -150,7 +150,6 @@ export class QuellEngine implements Engine {
   fragments = 0; reassembled = 0;
   readonly decodeEvents: Float64Array = new Float64Array(EVENT_NAMES.length);
   midstreamIgnored = 0;
-  tcpReuse = 0;
 
   constructor(opts: EngineOptions = {}) {
     const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
@@ -299,7 +298,7 @@ export class QuellEngine implements Engine {
       tcp: {
         segments: s.segments, retransmitted: s.retransmitted, overlaps: s.overlaps, out_of_order: s.outOfOrder,
         ooo_dropped: s.oooDropped, depth_reached: s.depthReached, gaps: s.gaps, gap_bytes: s.gapBytes,
-        midstream: s.midstream, midstream_ignored: this.midstreamIgnored, reuse: this.tcpReuse,
+        midstream: s.midstream, midstream_ignored: this.midstreamIgnored, reuse: f.tcpReuse,
         ack_gap_ignored: s.ackGapIgnored,
       },
       app_layer: a.stats(),
@@ -334,13 +333,10 @@ export class QuellEngine implements Engine {
     if (v.srcOff === 0 && v.dstOff === 0) { this.noFlow++; return -1; }
 
     const f = this.flows;
-    let s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass);
-    if (isTcp && !f.lastCreated && (v.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN && this.streams.state[s] === TS_CLOSED) {
-      // TCP port reuse: a fresh SYN on a closed connection starts a new flow
-      this.tcpReuse++;
-      f.end(s, END_TCP_REUSE);
-      s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass);
-    }
+    // TCP port reuse (a fresh SYN on a closed connection starts a new flow) is decided inside
+    // lookup, in the branch that ends timed-out flows (flows.ts: one rare call site, not two)
+    const s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass,
+      isTcp && (v.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN);
     if (f.lastCreated) this.newFlow(s, v, isTcp);
     const dir = f.dirOf(s);
     f.touch(s, dir, wirelen, tsUs);

@@ -138,13 +138,29 @@ function batchTimes(desc: Uint32Array, count: number, res: ReplayResult): number
 }
 
 function order(events: EngineEvent[], firstOrd: number, fmt: (e: EngineEvent) => string | null): string[] {
+  // One worker produces events already in key order except around the end-of-batch sweep (its
+  // flows end per timeout class, not by end time): check that in one pass and sort only when
+  // needed (the keys are unique, so the result is the same as always sorting).
+  const n = events.length;
+  const keys: OrderKey[] = new Array(n);
+  let sorted = true;
+  for (let i = 0; i < n; i++) {
+    keys[i] = keyOf(events[i], firstOrd);
+    if (i > 0 && sorted && compareKeys(keys[i - 1], keys[i]) > 0) sorted = false;
+  }
+  const lines: string[] = [];
+  if (sorted) {
+    for (let i = 0; i < n; i++) { const line = fmt(events[i]); if (line !== null) lines.push(line); }
+    return lines;
+  }
   const items: { k: OrderKey; line: string }[] = [];
-  for (const ev of events) {
-    const line = fmt(ev);
-    if (line !== null) items.push({ k: keyOf(ev, firstOrd), line });
+  for (let i = 0; i < n; i++) {
+    const line = fmt(events[i]);
+    if (line !== null) items.push({ k: keys[i], line });
   }
   items.sort((a, b) => compareKeys(a.k, b.k));
-  return items.map((x) => x.line);
+  for (let i = 0; i < items.length; i++) lines.push(items[i].line);
+  return lines;
 }
 
 type Reader = Awaited<ReturnType<typeof openCapture>>;

@@ -91,8 +91,13 @@ export class PcapReader extends ChunkedReader {
     const fracToNs = this.fracToNs;
     let pos = this.pos;
     let ordinal = this.packets + count;
+    // Rare outcomes (a record split by the chunk end, caplen above snaplen or wirelen) only set
+    // locals here, written back once after the loop: a property store first reached after V8
+    // optimised this loop has no type feedback and deoptimises it (twice per run on big.pcap
+    // before, each followed by a recompile). The caller has set `need` to 0.
+    let need = 0, overSnap = 0, capOverWire = 0;
     while (count < max) {
-      if (end - pos < PCAP_RECORD_HEADER_LEN) { this.need = PCAP_RECORD_HEADER_LEN; break; }
+      if (end - pos < PCAP_RECORD_HEADER_LEN) { need = PCAP_RECORD_HEADER_LEN; break; }
       const caplen = dv.getUint32(pos + 8, le);
       if (caplen > MAX_CAPLEN) {
         this.failure = new CaptureError(E_CAPTURE_BAD_RECORD, this.file, this.base + pos,
@@ -100,13 +105,13 @@ export class PcapReader extends ChunkedReader {
         break;
       }
       const recLen = PCAP_RECORD_HEADER_LEN + caplen;
-      if (end - pos < recLen) { this.need = recLen; break; }
+      if (end - pos < recLen) { need = recLen; break; }
       let sec = dv.getUint32(pos, le);
       let frac = dv.getUint32(pos + 4, le);
       if (frac >= fracPerSec) { sec += Math.floor(frac / fracPerSec); frac = frac % fracPerSec; }
       const wirelen = dv.getUint32(pos + 12, le);
-      if (caplen > snap && snap !== 0) this.overSnaplen++;
-      if (caplen > wirelen) this.capOverWire++;
+      overSnap += caplen > snap && snap !== 0 ? 1 : 0;
+      capOverWire += caplen > wirelen ? 1 : 0;
       const d = count * DESC_STRIDE;
       desc[d + D_OFF] = pos + PCAP_RECORD_HEADER_LEN;
       desc[d + D_CAPLEN] = caplen;
@@ -120,6 +125,9 @@ export class PcapReader extends ChunkedReader {
       count++;
     }
     this.pos = pos;
+    this.need = need;
+    this.overSnaplen += overSnap;
+    this.capOverWire += capOverWire;
     return count;
   }
 }

@@ -101,8 +101,11 @@ export class PcapngReader extends ChunkedReader {
     let pos = this.pos;
     let le = this.le;
     let ordinal = this.packets + count;
+    // a block split by the chunk end sets a local, stored once after the loop (a store first
+    // reached after optimisation would deoptimise the loop; see pcap.ts). The caller set need = 0.
+    let need = 0;
     while (count < max) {
-      if (end - pos < 12) { this.need = 12; break; }
+      if (end - pos < 12) { need = 12; break; }
       const type = dv.getUint32(pos, le);
       if (type === BT_SHB) {
         // The byte-order magic decides how to read this block's own length.
@@ -117,7 +120,7 @@ export class PcapngReader extends ChunkedReader {
         this.bad(pos, `block type 0x${type.toString(16)} has invalid length ${len}`);
         break;
       }
-      if (end - pos < len) { this.need = len; break; }
+      if (end - pos < len) { need = len; break; }
       if (dv.getUint32(pos + len - 4, le) !== len) {
         this.bad(pos, `block type 0x${type.toString(16)}: trailing length ${dv.getUint32(pos + len - 4, le)} != ${len}`);
         break;
@@ -183,6 +186,7 @@ export class PcapngReader extends ChunkedReader {
       pos += len;
     }
     this.pos = pos;
+    this.need = need;
     return count;
   }
 
