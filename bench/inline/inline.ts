@@ -13,7 +13,7 @@
  * Pinning: senders/clients on CPU0, consumer and receiver on CPU1, everything at nice -20.
  *
  * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
- *               [--only a,b,c] [--engine-module FILE] [--profile DIR]
+ *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--cold]
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
  * average is recorded next to every figure. For every quell run the worker's verdict-latency
  * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
@@ -31,7 +31,11 @@ const TOOLS = path.join(OUT, 'inline-tools');
 const args = process.argv.slice(2);
 const REPS = Number(args[args.indexOf('--reps') + 1]) || (args.includes('--quick') ? 1 : 3);
 const DRAIN_N = 50_000;
-const RTT_N = args.includes('--quick') ? 3000 : 10_000;
+/** RTT samples per configuration and rep (--rtt-n): 100 µs apart, so 30,000 take 3 s; a p99 then
+ *  rests on 300 samples, not 100 */
+const RTT_N = args.includes('--rtt-n') ? Number(args[args.indexOf('--rtt-n') + 1]) : args.includes('--quick') ? 3000 : 30_000;
+/** --cold: one more column, the headline's rules with `quell run --warmup 0` (no JIT warm-up) */
+const COLD = args.includes('--cold');
 const TCP_SECS = 4;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['a', 'b', 'c'];
 /** quell run with another engine (e.g. an accept-all module) to separate plumbing from engine cost */
@@ -62,8 +66,8 @@ function build(): void {
 
 /** c = the C accept loop; quell = quell run with RULES (the headline); quell_norules = the same
  *  engine without rules, run only when RULES is set (otherwise `quell` already has no rules). */
-type Consumer = 'c' | 'quell' | 'quell_norules';
-const CONSUMERS: Consumer[] = RULES ? ['c', 'quell', 'quell_norules'] : ['c', 'quell'];
+type Consumer = 'c' | 'quell' | 'quell_norules' | 'quell_cold';
+const CONSUMERS: Consumer[] = [...(RULES ? ['c', 'quell', 'quell_norules'] as Consumer[] : ['c', 'quell'] as Consumer[]), ...(COLD ? ['quell_cold' as Consumer] : [])];
 const QUELLS = CONSUMERS.filter((k) => k !== 'c') as Exclude<Consumer, 'c'>[];
 
 /** Per-packet verdict latency of one quell run (the worker's histogram, docs/inline.md "Stats"). */
@@ -99,7 +103,8 @@ class Bench {
     // bench's traffic (UDP 9000/9100, TCP 5201), so the file stays small
     const eve = kind === 'c' ? null : path.join(OUT, `inline-eve-${kind}.json`);
     if (eve) fs.rmSync(eve, { force: true });
-    const rules = kind === 'quell' && RULES ? ['--rules', RULES] : [];
+    const rules = (kind === 'quell' || kind === 'quell_cold') && RULES ? ['--rules', RULES] : [];
+    if (kind === 'quell_cold') rules.push('--warmup', '0');
     const c = kind === 'c'
       ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), ['0', String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
       : this.run(this.pair.server, 1, process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
@@ -248,7 +253,8 @@ async function main(): Promise<void> {
     summary.c = { added_p50_us: added('c', 'p50'), added_p99_us: added('c', 'p99') };
     res.summary = summary;
     const label = (k: Consumer) => k === 'c' ? 'C accept loop'
-      : k === 'quell' ? (RULES ? `quell run --rules ${path.basename(RULES)}` : 'quell run, no rules') : 'quell run, no rules';
+      : k === 'quell' ? (RULES ? `quell run --rules ${path.basename(RULES)}` : 'quell run, no rules')
+      : k === 'quell_cold' ? `quell run${RULES ? ` --rules ${path.basename(RULES)}` : ''} --warmup 0` : 'quell run, no rules';
     const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
     const sgn = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
     const cols = (f: (k: Consumer) => string) => CONSUMERS.map(f).join(' | ');
