@@ -22,8 +22,8 @@ export type { PatternError } from './errors';
 export type { PatternIR, Node as PatternNode } from './ir';
 export { compilePattern, matchAt, findAll, findAllStarts, findAllString, fullwordOk, patternStats, setWorkBudget, RE_SCAN_LIMIT, DEFAULT_WORK_BUDGET, DEFAULT_WORK_BUDGET_PER_BYTE, setDfaEnabled, setDfaMaxStates, dfaStats, DFA_MAX_STATES } from './vm';
 export type { CompiledPattern } from './vm';
-export { MultiMatcher, MULTI_MAX_TABLE_ENTRIES } from './multi';
-export type { SerializedMultiMatcher, MultiAtom } from './multi';
+// Multi-pattern (Aho-Corasick) matching of atoms: signatures/ac.ts (buildAc, acScan), the one
+// implementation since the former MultiMatcher (./multi) was merged into it.
 export { RE_MAX_RANGE, MAX_PROGRAM_SIZE } from './regex-parser';
 export { HEX_MAX_JUMP_IN_ALT, MAX_HEX_PROGRAM_SIZE } from './hex-parser';
 export { atomQuality, MAX_ATOMS_PER_SET } from './atoms';

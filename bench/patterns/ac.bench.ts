@@ -1,12 +1,14 @@
 /**
- * Micro-bench of the pattern engine (not a test): MultiMatcher build and scan with 10,000 atoms
+ * Micro-bench of the pattern engine (not a test): Aho-Corasick (signatures/ac.ts, exact mode with
+ * per-atom nocase, as the former MultiMatcher) build and scan with 10,000 atoms
  * taken from real text (the project's node_modules: JS, TS and Markdown), over a 100 MB buffer of
- * the same kind of text; plus the Pike VM on a few regexes. Run: node dist/bench/patterns/multi.bench.js [MB]
+ * the same kind of text; plus the Pike VM on a few regexes. Run: node dist/bench/patterns/ac.bench.js [MB]
  * Prints JSON lines. Figures on a shared 2-core VM are noisy: take the best of the runs.
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MultiMatcher, extractAtoms, literalIR, parseRegex, compilePattern, findAll, patternStats, setWorkBudget, setDfaEnabled } from '../../signatures/patterns/index';
+import { buildAc, acScan, acSize } from '../../signatures/ac';
+import { extractAtoms, literalIR, parseRegex, compilePattern, findAll, patternStats, setWorkBudget, setDfaEnabled } from '../../signatures/patterns/index';
 
 const ROOT = join(__dirname, '..', '..', '..', 'node_modules');
 const MB = Number(process.argv[2] ?? 100);
@@ -51,15 +53,16 @@ function scanBench(label: string, ws: string[]): void {
     const atoms = atomsOf(ws);
   const tAtoms = Number(process.hrtime.bigint() - t0) / 1e6;
   t0 = process.hrtime.bigint();
-  const m = MultiMatcher.build(atoms);
+  const m = buildAc(atoms, { exact: true });
   const tBuild = Number(process.hrtime.bigint() - t0) / 1e6;
-  console.log(JSON.stringify({ bench: 'multi.build', set: label, rules: ws.length, atomsMs: +tAtoms.toFixed(1), buildMs: +tBuild.toFixed(1), ...m.stats, tableMB: +(m.stats.tableBytes / 1048576).toFixed(1) }));
+  const st = acSize(m);
+  console.log(JSON.stringify({ bench: 'ac.build', set: label, rules: ws.length, atomsMs: +tAtoms.toFixed(1), buildMs: +tBuild.toFixed(1), ...st, tableMB: +(st.tableBytes / 1048576).toFixed(1) }));
   for (let run = 0; run < 3; run++) {
     let hitsN = 0;
     t0 = process.hrtime.bigint();
-    m.scan(buf, 0, buf.length, () => { hitsN++; });
+    acScan(m, buf, 0, buf.length, () => { hitsN++; });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(JSON.stringify({ bench: 'multi.scan', set: label, run, MB, seconds: +s.toFixed(3), MBps: +(MB / s).toFixed(0), hits: hitsN }));
+    console.log(JSON.stringify({ bench: 'ac.scan', set: label, run, MB, seconds: +s.toFixed(3), MBps: +(MB / s).toFixed(0), hits: hitsN }));
   }
 }
 // Baseline on the same buffer: the cheapest possible byte loop (a sum). The DFA/baseline ratio is
@@ -78,9 +81,9 @@ scanBench('common-10k', pool.slice(0, 10_000));
 //     about the others): measures the DFA loop.
 {
   const atoms = atomsOf(pool);
-  const m = MultiMatcher.build(atoms);
+  const m = buildAc(atoms, { exact: true });
   const cnt = new Int32Array(pool.length);
-  m.scan(buf, 0, Math.min(buf.length, 16 << 20), (id) => { cnt[id]++; });
+  acScan(m, buf, 0, Math.min(buf.length, 16 << 20), (id) => { cnt[id]++; });
   const rare = pool.filter((_, i) => cnt[i] <= 20).slice(0, 10_000);
   scanBench('rare-10k', rare);
 }
