@@ -234,3 +234,16 @@ test('property: any valid frame sequence, cut anywhere, gives exactly the data p
     assert.equal(r.counts.fragment_invalid + r.counts.control_invalid + r.counts.opcode_invalid + r.counts.rsv_invalid + r.counts.frame_too_big, 0);
   }), { seed: 6455, numRuns: 2000 });
 });
+
+test('a reserved opcode between fragments is skipped without ending the message', () => {
+  const c2s = Buffer.concat([
+    frame({ op: WS_OP_TEXT, payload: 'a', fin: false, key: K }),
+    frame({ op: 0x5, payload: 'zz', key: K }),
+    frame({ op: WS_OP_CONT, payload: 'b', key: K }),
+  ]);
+  const r = splitInvariant(c2s, Buffer.alloc(0));
+  assert.equal(r.stream[0], 'ab');
+  assert.equal(r.counts.messages, 1);
+  assert.equal(r.counts.opcode_invalid, 1);
+  assert.equal(r.counts.fragment_invalid, 0);
+});

@@ -235,7 +235,7 @@ export class WsParser {
       if (!d.msgBig && d.msgBytes > WS_MAX_MESSAGE_BYTES) { d.msgBig = true; this.counts[WS_C_MESSAGE_BIG]++; }
       this.payloadBytes[dir] += n;
       const cb = this.onPayload;
-      if (!d.masked) { if (cb !== null) cb(dir, buf, off, n); return; }
+      if (!d.masked || cb === null) { if (cb !== null) cb(dir, buf, off, n); else d.keyIdx = (d.keyIdx + n) & 3; return; }
       // unmask chunk by chunk into the shared scratch (no allocation per frame)
       let p = off;
       const e = off + n;
@@ -275,6 +275,6 @@ export class WsParser {
       d.st = H_CLOSED;
       return;
     }
-    if (op < 0x8 && d.fin && d.msgOp !== 0) { this.counts[WS_C_MESSAGES]++; d.msgOp = 0; d.msgCompressed = false; }
+    if ((op === WS_OP_CONT || op === WS_OP_TEXT || op === WS_OP_BINARY) && d.fin && d.msgOp !== 0) { this.counts[WS_C_MESSAGES]++; d.msgOp = 0; d.msgCompressed = false; }
   }
 }
