@@ -63,6 +63,19 @@ export const HTTP_METHODS = [
 const METHOD_BYTES = HTTP_METHODS.map((m) => Uint8Array.from(m, (c) => c.charCodeAt(0)));
 const MAX_METHOD = Math.max(...HTTP_METHODS.map((m) => m.length));
 
+/** Is buf[off, off+len) exactly one of HTTP_METHODS (case-sensitive)? */
+export function isKnownMethod(buf: Uint8Array, off: number, len: number): boolean {
+  if (len > MAX_METHOD) return false;
+  for (let m = 0; m < METHOD_BYTES.length; m++) {
+    const mb = METHOD_BYTES[m];
+    if (mb.length !== len) continue;
+    let k = 0;
+    while (k < len && buf[off + k] === mb[k]) k++;
+    if (k === len) return true;
+  }
+  return false;
+}
+
 /**
  * Does buf[off..] start with a known method followed by a space? Returns the method length (> 0),
  * 0 when certainly not, -1 when the bytes are a proper prefix of "METHOD ".

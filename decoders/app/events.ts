@@ -57,6 +57,8 @@ export const APP_EVENT_NAMES = [
   // ---- HTTP response header leniency (browsers accept these; http-evader), added at the end (ids stay stable)
   'http.line_end_invalid',        // response header line ended by a bare CR, or by LF CR: read as a line end like browsers
   'http.response_junk',           // lines (or NUL bytes) before the response's status line: skipped like browsers
+  // ---- added at the end (ids stay stable)
+  'http.method_unknown',          // a request method (a valid token) outside detect.ts HTTP_METHODS, with an HTTP/x protocol: parsed like any (Zeek: unknown_HTTP_method); without a protocol: http.request_line_invalid
 ] as const;
 
 export type AppEventName = (typeof APP_EVENT_NAMES)[number];

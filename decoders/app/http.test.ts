@@ -375,6 +375,9 @@ test('any method token is a request (RFC 9110 9.1); resync after a gap finds a r
     [1, 'HTTP/!.4 206 t\r\nContent-Length: 0\r\n\r\n'],
   ]);
   assert.deepEqual(r.recs.map((x) => [x.method, x.uri, x.status]), [['ETA', 'unknown/x\xd9y /', 206]]);
+  assert.ok((r.recs[0].events as string[]).includes('http.method_unknown'), 'Zeek: unknown_HTTP_method');
+  const known = run([[0, 'PROPFIND /d HTTP/1.1\r\nHost: h\r\n\r\n'], [1, 'HTTP/1.1 207 Multi\r\nContent-Length: 0\r\n\r\n']], whole);
+  assert.equal(known.recs[0].events, undefined, 'a known method raises nothing');
   const p = new HttpParser();
   const recs: Record<string, unknown>[] = [];
   p.onTx = (tx, w) => { if (w === HTTP_TX_DONE) recs.push({ ...httpTxRecord(tx) }); };

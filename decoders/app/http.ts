@@ -35,7 +35,7 @@
  * after a LF. Event http.gap either way.
  */
 import { AEV, APP_EVENT_COUNT } from './events';
-import { matchMethod, matchResponseStart, matchTokenRequestLine } from './detect';
+import { matchMethod, matchResponseStart, matchTokenRequestLine, isKnownMethod } from './detect';
 import { indexOfByte } from './bytes';
 import { normalizeUri, normalizeHost, absoluteUriAuthorityStart, authorityEnd, uriFlags, URI_BAD_ENC, URI_DOUBLE_ENC } from './uri';
 import { decodeBody, DecodeResult, DEC_OK, DEC_LIMIT, DEC_ERROR, DEC_LAYERS } from './http-coding';
@@ -876,6 +876,11 @@ export class HttpParser {
     tx.uriOff = p; tx.uriLen = ue - p; m.f1Off = p; m.f1Len = ue - p;
     if (tx.uriLen === 0) bad = true;
     if (bad) this.count(tx, AEV['http.request_line_invalid']);
+    else if (!isKnownMethod(b, s, tx.methodLen)) {
+      // without a protocol an unknown token is no evidence of a request (libhtp: unknown method,
+      // no protocol; Zeek: bad_HTTP_request for such lines): invalid, not just an unknown method
+      this.count(tx, (tx.flags & TXF_HTTP09) !== 0 ? AEV['http.request_line_invalid'] : AEV['http.method_unknown']);
+    }
     tx.isHead = tx.methodLen === 4 && b[s] === 0x48 && b[s + 1] === 0x45 && b[s + 2] === 0x41 && b[s + 3] === 0x44;
     tx.isConnect = tx.methodLen === 7 && b[s] === 0x43 && b[s + 1] === 0x4f && b[s + 2] === 0x4e && b[s + 3] === 0x4e &&
       b[s + 4] === 0x45 && b[s + 5] === 0x43 && b[s + 6] === 0x54;
