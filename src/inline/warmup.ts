@@ -22,7 +22,7 @@
  * Ownership: the batch built here owns its buffers; nothing of it outlives warmUp().
  */
 import type { Engine } from '../engine/types';
-import { DESC_STRIDE, D_OFF, D_CAPLEN, D_WIRELEN, D_TS_SEC, D_TS_NSEC, D_LINK, D_ID, D_HOOK, PacketBatch } from '../io/batch';
+import { DESC_STRIDE, D_OFF, D_CAPLEN, D_WIRELEN, D_TS_SEC, D_TS_NSEC, D_LINK, D_ID, D_HOOK, D_FLAGS, F_CSUM_NOT_READY, PacketBatch } from '../io/batch';
 import { Trace, TcpSession, udpExchange, icmpEchoFrame, udpFrame } from '../io/craft';
 import { dnsMessage, dnsQuery } from '../io/craft-dns';
 
@@ -102,6 +102,9 @@ function rawBatches(): PacketBatch[] {
       const d = i * DESC_STRIDE;
       desc[d + D_OFF] = o; desc[d + D_CAPLEN] = ip.length; desc[d + D_WIRELEN] = ip.length;
       desc[d + D_LINK] = LINKTYPE_RAW; desc[d + D_HOOK] = 1; desc[d + D_ID] = at + i + 1;
+      // half of them as the kernel marks offloaded ones (local or virtio traffic): that branch of
+      // the pipeline (L4 checksums not verified) must have run before real packets take it
+      desc[d + D_FLAGS] = (i & 1) !== 0 ? F_CSUM_NOT_READY : 0;
       o += ip.length;
     });
     out.push({ data, desc, verdict: new Uint32Array(part.length * 2), count: part.length });
