@@ -26,7 +26,14 @@
  * Ownership: decodeBody() reads src[0, len) during the call only; the result buffer (res.buf) is
  * a fresh Buffer owned by the caller (allocated per decoded message: coded bodies only).
  */
-import * as zlib from 'zlib';
+import type * as Zlib from 'zlib';
+
+// zlib is loaded on the first coded body, not with the module: requiring it costs ~9 ms of CPU at
+// start-up (node compiles its zlib modules and binding), paid by every `quell flows`/`replay` run
+// and by inline start-up, most of which never inflate anything (`quell flows` keeps no bodies).
+let zlibMod: typeof Zlib | null = null;
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+function zlib(): typeof Zlib { return zlibMod ??= require('zlib') as typeof Zlib; }
 
 /** Content codings applied on top of each other that are undone (Suricata's
  *  response-body-decompress-layer-limit is 2 by default; suricata-verify's evader runs use 3). */
@@ -54,11 +61,10 @@ export class DecodeResult {
   layers = 0;
 }
 
-const OPTS_BASE = { finishFlush: zlib.constants.Z_SYNC_FLUSH };
-
 /** Inflate raw deflate data; throws like zlib. */
 function inflateRaw(b: Uint8Array, cap: number): Buffer {
-  return zlib.inflateRawSync(b, { ...OPTS_BASE, maxOutputLength: cap });
+  const z = zlib();
+  return z.inflateRawSync(b, { finishFlush: z.constants.Z_SYNC_FLUSH, maxOutputLength: cap });
 }
 
 /** Offset of the deflate payload in b (gzip/zlib header skipped), -1 if a gzip header is cut short. */

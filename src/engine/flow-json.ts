@@ -17,12 +17,34 @@ export function protoName(p: number): string {
 }
 
 /** ISO 8601 UTC with microseconds: 2024-01-02T03:04:05.123456Z */
-let cacheSec = -1, cachePrefix = '';
+let cacheSec = -1, cachePrefix = '', cacheDay = -1, cacheDayPrefix = '';
+/** "00".."59" and "000".."999": the time fields without String()/padStart per call. */
+const D2 = Array.from({ length: 60 }, (_, i) => (i < 10 ? '0' : '') + i);
+const D3 = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+/** 10000-01-01T00:00:00Z in µs: Date.toISOString() switches to 6-digit years there. */
+const ISO_MAX_US = 253402300800e6;
 export function isoUs(us: number): string {
+  // pre-1970, fractional or far-future values keep the general path (same text as before)
+  if (!(us >= 0 && us < ISO_MAX_US) || us !== Math.floor(us)) return isoUsSlow(us);
   const sec = Math.floor(us / 1e6);
-  // consecutive records mostly share the second: format the date part once per second
-  if (sec !== cacheSec) { cacheSec = sec; cachePrefix = new Date(sec * 1000).toISOString().slice(0, 19); }
-  return `${cachePrefix}.${String(Math.floor(us) % 1000000).padStart(6, '0')}Z`;
+  // Consecutive records mostly share the second, and nearly always the day: the date part is
+  // formatted by Date once per day, hh:mm:ss from a table once per second (flow lines at the end
+  // of input come in end-time order, their start times jump around: a Date per start time was
+  // most of this function's cost).
+  if (sec !== cacheSec) {
+    cacheSec = sec;
+    const day = Math.floor(sec / 86400);
+    if (day !== cacheDay) { cacheDay = day; cacheDayPrefix = new Date(day * 86400000).toISOString().slice(0, 11); }
+    const t = sec - day * 86400, h = Math.floor(t / 3600), m = Math.floor((t - h * 3600) / 60);
+    cachePrefix = cacheDayPrefix + D2[h] + ':' + D2[m] + ':' + D2[t - h * 3600 - m * 60] + '.';
+  }
+  const frac = us - sec * 1e6, ms = Math.floor(frac / 1000);
+  return cachePrefix + D3[ms] + D3[frac - ms * 1000] + 'Z';
+}
+
+function isoUsSlow(us: number): string {
+  const sec = Math.floor(us / 1e6);
+  return `${new Date(sec * 1000).toISOString().slice(0, 19)}.${String(Math.floor(us) % 1000000).padStart(6, '0')}Z`;
 }
 
 /**

@@ -21,7 +21,7 @@
  * its own packets. What differs with N: the flow memcap is split evenly between workers
  * (maxFlows / N each), so captures that hit the memcap can evict different flows.
  */
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 import * as path from 'path';
 import { openCapture } from '../io/capture';
 import { D_ID, D_OFF, D_CAPLEN, D_LINK, D_TS_SEC, D_TS_NSEC, DESC_STRIDE } from '../io/batch';
@@ -199,13 +199,17 @@ interface RoundResult { lines: string[]; keys: Float64Array; stats?: Record<stri
 async function withWorkers(reader: Reader, opts: ReplayOptions, eopts: EngineOptions, batchSize: number, n: number,
   res: ReplayResult): Promise<void> {
   const workerFile = path.join(__dirname, 'worker.js');
+  // loaded here, not with the module: one worker (the default of `quell flows` benches and of
+  // small captures) never needs it, and requiring it costs ~1-4 ms of start-up
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { Worker: WorkerCtor } = require('worker_threads') as typeof import('worker_threads');
   const workers: Worker[] = [];
   const results = new Map<number, (RoundResult | undefined)[]>();
   let failure: Error | null = null;
   let wake: (() => void) | null = null;
   const notify = () => { const w = wake; wake = null; if (w) w(); };
   for (let i = 0; i < n; i++) {
-    const w = new Worker(workerFile, { workerData: { engine: eopts, format: opts.format, detect: opts.detect ?? null } });
+    const w = new WorkerCtor(workerFile, { workerData: { engine: eopts, format: opts.format, detect: opts.detect ?? null } });
     w.on('message', (m: RoundResult & { round: number }) => {
       let r = results.get(m.round);
       if (!r) { r = new Array(n).fill(undefined); results.set(m.round, r); }
