@@ -49,7 +49,7 @@ test('exact mode: hits equal a naive search (property, 3000 runs)', () => {
     assert.deepEqual(hits(t, buf), want);
     assert.deepEqual(hits(structuredClone(t), buf), want);
     assert.equal(acAny(t, buf, 0, buf.length), want.length > 0);
-  }), { numRuns: 3000, seed: 5 });
+  }), { numRuns: 3000, seed: 5, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true }); // bounded even while shrinking
 });
 
 test('folded mode (the prefilter): hits equal a naive case-insensitive search, same tables as all-nocase exact (property, 1500 runs)', () => {
@@ -68,7 +68,7 @@ test('folded mode (the prefilter): hits equal a naive case-insensitive search, s
     assert.deepEqual(e.trans, t.trans);
     assert.deepEqual(e.classOf, t.classOf);
     assert.deepEqual(e.outIds, t.outIds);
-  }), { numRuns: 1500, seed: 11 });
+  }), { numRuns: 1500, seed: 11, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true });
 });
 
 test('folded mode: classes numbered by first appearance of each folded byte, class 0 = bytes of no atom', () => {
