@@ -13,7 +13,7 @@
  * Pinning: senders/clients on CPU0, consumer and receiver on CPU1, everything at nice -20.
  *
  * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
- *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--cold]
+ *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--cold] [--plumbing]
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
  * average is recorded next to every figure. For every quell run the worker's verdict-latency
  * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
@@ -36,16 +36,21 @@ const DRAIN_N = 50_000;
 const RTT_N = args.includes('--rtt-n') ? Number(args[args.indexOf('--rtt-n') + 1]) : args.includes('--quick') ? 3000 : 30_000;
 /** --cold: one more column, the headline's rules with `quell run --warmup 0` (no JIT warm-up) */
 const COLD = args.includes('--cold');
+/** --plumbing: columns that separate the receive/verdict plumbing from the engine: the smallest
+ *  Node consumer of the addon (min-consumer.ts) in the main thread and in a worker thread, next to
+ *  `quell run` with an accept-all engine (implies --no-rules and --engine-module accept-all.js) */
+const PLUMBING = args.includes('--plumbing');
 const TCP_SECS = 4;
 const ONLY = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : ['a', 'b', 'c'];
 /** quell run with another engine (e.g. an accept-all module) to separate plumbing from engine cost */
-const ENGINE_MODULE = args.includes('--engine-module') ? path.resolve(args[args.indexOf('--engine-module') + 1]) : null;
+const ENGINE_MODULE = args.includes('--engine-module') ? path.resolve(args[args.indexOf('--engine-module') + 1])
+  : args.includes('--plumbing') ? path.join(__dirname, 'accept-all.js') : null;
 /** --profile DIR: quell consumers run with node --cpu-prof into DIR (one .cpuprofile per thread),
  *  to see where the engine's time goes; the figures of such a run are not comparable. */
 const PROFILE_DIR = args.includes('--profile') ? path.resolve(args[args.indexOf('--profile') + 1]) : null;
 /** The ruleset of the headline quell column (issue 5: "goals with the default ruleset"). */
 const DEFAULT_RULES = path.join(ROOT, 'signatures', 'rules', 'default.rules');
-const RULES: string | null = args.includes('--no-rules') ? null
+const RULES: string | null = args.includes('--no-rules') || args.includes('--plumbing') ? null
   : args.includes('--rules') ? path.resolve(args[args.indexOf('--rules') + 1]) : DEFAULT_RULES;
 if (args.includes('--no-rules') && args.includes('--rules')) { process.stderr.write('--rules and --no-rules exclude each other\n'); process.exit(2); }
 if (RULES && !fs.existsSync(RULES)) { process.stderr.write(`--rules ${RULES}: no such file\n`); process.exit(2); }
@@ -66,8 +71,9 @@ function build(): void {
 
 /** c = the C accept loop; quell = quell run with RULES (the headline); quell_norules = the same
  *  engine without rules, run only when RULES is set (otherwise `quell` already has no rules). */
-type Consumer = 'c' | 'quell' | 'quell_norules' | 'quell_cold';
-const CONSUMERS: Consumer[] = [...(RULES ? ['c', 'quell', 'quell_norules'] as Consumer[] : ['c', 'quell'] as Consumer[]), ...(COLD ? ['quell_cold' as Consumer] : [])];
+type Consumer = 'c' | 'quell' | 'quell_norules' | 'quell_cold' | 'node_min' | 'node_min_worker';
+const CONSUMERS: Consumer[] = PLUMBING ? ['c', 'node_min', 'node_min_worker', 'quell']
+  : [...(RULES ? ['c', 'quell', 'quell_norules'] as Consumer[] : ['c', 'quell'] as Consumer[]), ...(COLD ? ['quell_cold' as Consumer] : [])];
 const QUELLS = CONSUMERS.filter((k) => k !== 'c') as Exclude<Consumer, 'c'>[];
 
 /** Per-packet verdict latency of one quell run (the worker's histogram, docs/inline.md "Stats"). */
@@ -101,12 +107,14 @@ class Bench {
     // quell's EVE goes to a file so the final stats event (written on SIGTERM) can be read back;
     // with --stats-interval 3600 it is the only stats event, and no rule in RULES alerts on the
     // bench's traffic (UDP 9000/9100, TCP 5201), so the file stays small
-    const eve = kind === 'c' ? null : path.join(OUT, `inline-eve-${kind}.json`);
+    const minNode = kind === 'node_min' || kind === 'node_min_worker';
+    const eve = kind === 'c' || minNode ? null : path.join(OUT, `inline-eve-${kind}.json`);
     if (eve) fs.rmSync(eve, { force: true });
     const rules = (kind === 'quell' || kind === 'quell_cold') && RULES ? ['--rules', RULES] : [];
     if (kind === 'quell_cold') rules.push('--warmup', '0');
     const c = kind === 'c'
       ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), ['0', String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
+      : minNode ? this.run(this.pair.server, 1, process.execPath, [path.join(__dirname, 'min-consumer.js'), '0', String(extra.maxlen), String(extra.rcvbuf), '120', ...(kind === 'node_min_worker' ? ['--worker'] : [])])
       : this.run(this.pair.server, 1, process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
         '--eve', eve!, '--stats-interval', '3600', ...rules, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
     const ok = await waitFor(() => /ready/.test(c.err()) || c.p.exitCode !== null, 20_000, 20);
@@ -253,8 +261,9 @@ async function main(): Promise<void> {
     summary.c = { added_p50_us: added('c', 'p50'), added_p99_us: added('c', 'p99') };
     res.summary = summary;
     const label = (k: Consumer) => k === 'c' ? 'C accept loop'
-      : k === 'quell' ? (RULES ? `quell run --rules ${path.basename(RULES)}` : 'quell run, no rules')
-      : k === 'quell_cold' ? `quell run${RULES ? ` --rules ${path.basename(RULES)}` : ''} --warmup 0` : 'quell run, no rules';
+      : k === 'quell' ? (RULES ? `quell run --rules ${path.basename(RULES)}` : ENGINE_MODULE ? `quell run --engine-module ${path.basename(ENGINE_MODULE)}` : 'quell run, no rules')
+      : k === 'quell_cold' ? `quell run${RULES ? ` --rules ${path.basename(RULES)}` : ''} --warmup 0`
+      : k === 'node_min' ? 'min Node loop, main thread' : k === 'node_min_worker' ? 'min Node loop, worker thread' : 'quell run, no rules';
     const pct = (x: number) => `${(x * 100).toFixed(0)} %`;
     const sgn = (x: number) => `${x >= 0 ? '+' : ''}${x.toFixed(1)}`;
     const cols = (f: (k: Consumer) => string) => CONSUMERS.map(f).join(' | ');
