@@ -98,7 +98,12 @@ export function buildAc(atoms: AcAtom[], opts: AcBuildOptions = {}): AcTables {
       classOf[b] = classOf[pair] = nClasses; classSize[k] -= 2; classSize[nClasses++] = 2;
     }
   };
+  // Shared ids need deduplicated outputs. The compiler numbers atoms 0..n-1 in order: checking
+  // that ids increase avoids building a Set per build (the common case costs one compare per atom).
   const hasIdDup = ((): boolean => {
+    let prev = -Infinity, increasing = true;
+    for (const a of atoms) { if (a.id <= prev) { increasing = false; break; } prev = a.id; }
+    if (increasing) return false;
     const seen = new Set<number>();
     for (const a of atoms) { if (seen.has(a.id)) return true; seen.add(a.id); }
     return false;
@@ -151,11 +156,14 @@ export function buildAc(atoms: AcAtom[], opts: AcBuildOptions = {}): AcTables {
     const fold = exact && a.nocase === true;
     let s = 0;
     let i = 0;
-    // linear path while each position has one class (always, unless exact mode split a pair)
+    // linear path while each position has one class (always, unless exact mode split a pair);
+    // step() inlined here: this loop runs once per atom byte of every build
     for (; i < bytes.length; i++) {
       const b = bytes[i];
       if (fold && isLetter(b) && classOf[b | 0x20] !== classOf[b & ~0x20]) break;
-      s = step(s, classOf[b]);
+      const at = s * nClasses + classOf[b];
+      const nx = goto[at];
+      s = nx >= 0 ? nx : step(s, classOf[b]);
     }
     if (i === bytes.length) {
       const o = outs[s];
@@ -176,12 +184,15 @@ export function buildAc(atoms: AcAtom[], opts: AcBuildOptions = {}): AcTables {
     }
   }
 
+  // The builder's closures capture goto/nStates/nClasses (context slots, slower to read than
+  // locals): the loops below read them through plain locals.
+  const go = goto, N = nStates, C = nClasses;
   // 3. BFS: failure links folded into a full DFA; outputs merged along failure links
-  const fail = new Int32Array(nStates);
+  const fail = new Int32Array(N);
   const order: number[] = [0];
-  for (let c = 0; c < nClasses; c++) {
-    const nx = goto[c];
-    if (nx < 0) goto[c] = 0; else { fail[nx] = 0; order.push(nx); }
+  for (let c = 0; c < C; c++) {
+    const nx = go[c];
+    if (nx < 0) go[c] = 0; else { fail[nx] = 0; order.push(nx); }
   }
   for (let qi = 1; qi < order.length; qi++) {
     const s = order[qi];
@@ -193,27 +204,27 @@ export function buildAc(atoms: AcAtom[], opts: AcBuildOptions = {}): AcTables {
       else if (!hasIdDup) outs[s] = o.concat(of);
       else { const m = o.slice(); for (const id of of) if (!m.includes(id)) m.push(id); outs[s] = m; }
     }
-    for (let c = 0; c < nClasses; c++) {
-      const nx = goto[s * nClasses + c];
-      if (nx < 0) goto[s * nClasses + c] = goto[f * nClasses + c];
-      else { fail[nx] = goto[f * nClasses + c]; order.push(nx); }
+    for (let c = 0; c < C; c++) {
+      const nx = go[s * C + c];
+      if (nx < 0) go[s * C + c] = go[f * C + c];
+      else { fail[nx] = go[f * C + c]; order.push(nx); }
     }
   }
   // 4. renumber: non-accepting first, accepting last
-  const newId = new Int32Array(nStates);
+  const newId = new Int32Array(N);
   let k = 0;
-  for (let s = 0; s < nStates; s++) if (!outs[s]) newId[s] = k++;
+  for (let s = 0; s < N; s++) if (!outs[s]) newId[s] = k++;
   const firstAccept = k;
-  for (let s = 0; s < nStates; s++) if (outs[s]) newId[s] = k++;
-  const trans = new Int32Array(nStates * nClasses);
-  for (let s = 0; s < nStates; s++) {
-    const base = newId[s] * nClasses;
-    for (let c = 0; c < nClasses; c++) trans[base + c] = newId[goto[s * nClasses + c]] * nClasses;
+  for (let s = 0; s < N; s++) if (outs[s]) newId[s] = k++;
+  const trans = new Int32Array(N * C);
+  for (let s = 0; s < N; s++) {
+    const base = newId[s] * C;
+    for (let c = 0; c < C; c++) trans[base + c] = newId[go[s * C + c]] * C;
   }
-  const nAcc = nStates - firstAccept;
+  const nAcc = N - firstAccept;
   const outStart = new Int32Array(nAcc + 1);
   const byNew: number[][] = new Array(nAcc);
-  for (let s = 0; s < nStates; s++) if (outs[s]) byNew[newId[s] - firstAccept] = outs[s]!;
+  for (let s = 0; s < N; s++) if (outs[s]) byNew[newId[s] - firstAccept] = outs[s]!;
   let total = 0;
   for (let i = 0; i < nAcc; i++) { outStart[i] = total; total += byNew[i].length; }
   outStart[nAcc] = total;
@@ -221,7 +232,7 @@ export function buildAc(atoms: AcAtom[], opts: AcBuildOptions = {}): AcTables {
   for (let i = 0, p = 0; i < nAcc; i++) for (const id of byNew[i]) outIds[p++] = id;
   // the start state must stay 0 (it is non-accepting: empty atoms are skipped)
   if (newId[0] !== 0) throw new Error('start state renumbered');
-  return { classOf, nClasses, trans, acceptFrom: firstAccept * nClasses, outStart, outIds, firstAccept };
+  return { classOf, nClasses: C, trans, acceptFrom: firstAccept * C, outStart, outIds, firstAccept };
 }
 
 /** Size figures for stats/docs. */
