@@ -243,8 +243,12 @@ export class FlowTable {
     }
 
     const mask = this.mask, bk = this.buckets;
-    let i = h & mask;
+    // the probe step runs at the top of every iteration (from home - 1), so it has type feedback
+    // from the first lookup on; as the last statement it ran only on collisions, and the first
+    // collision after optimisation deoptimised lookup (and everything it was inlined into)
+    let i = (h - 1) & mask;
     for (;;) {
+      i = (i + 1) & mask;
       // via the memo: the slot is known, no probe (the loop runs once and returns or breaks)
       const e = viaMemo ? mm + 1 : bk[i];
       if (e === 0) break;
@@ -261,14 +265,16 @@ export class FlowTable {
           if (expired || (reuseClosedTcp && closed)) {
             this.timeouts += expired ? 1 : 0;
             this.tcpReuse += expired ? 0 : 1;
-            this.end(s, expired ? END_TIMEOUT : END_TCP_REUSE);
+            // both reasons read whichever way (exported constants are property loads in the
+            // compiled module: one read only on a port reuse had no feedback)
+            const rTimeout = END_TIMEOUT, rReuse = END_TCP_REUSE;
+            this.end(s, expired ? rTimeout : rReuse);
             break; // re-probe below via create
           }
           this.memo = s;
           return s;
         }
       }
-      i = (i + 1) & mask;
     }
     // ---- create
     if (this.freeTop === 0) this.evictOldest();
@@ -276,8 +282,8 @@ export class FlowTable {
     const k = s * KEY_WORDS;
     for (let w = 0; w < KEY_WORDS; w++) this.key[k + w] = c[w];
     this.keyPorts[s] = ports; this.keyMeta[s] = meta; this.keyVlan[s] = vl; this.hash[s] = h;
-    let j = h & mask;
-    while (bk[j] !== 0) j = (j + 1) & mask;
+    let j = (h - 1) & mask;
+    do j = (j + 1) & mask; while (bk[j] !== 0);   // the step always runs once (feedback, see above)
     bk[j] = s + 1;
     this.used[s] = 1; this.state[s] = FS_NEW; this.flags[s] = 0; this.app[s] = 0;
     this.clientSide[s] = this.lastSrcSide; // default: first sender is the client (callers may flip)
@@ -404,8 +410,8 @@ export class FlowTable {
 
   private remove(s: number): void {
     const mask = this.mask, bk = this.buckets;
-    let i = this.hash[s] & mask;
-    while (bk[i] !== s + 1) i = (i + 1) & mask;
+    let i = (this.hash[s] - 1) & mask;
+    do i = (i + 1) & mask; while (bk[i] !== s + 1);   // the step always runs once (see lookup)
     // backward-shift deletion
     let j = i;
     for (;;) {
