@@ -424,7 +424,9 @@ class Queue : public Napi::ObjectWrap<Queue> {
     Napi::Env env = info.Env();
     if (fd_ < 0) throw CodedError(env, "QUELL_E_NFQ_CLOSED", 0, "queue is closed");
     int timeoutMs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
-    for (uint32_t i = 0; i < maxBatch_; i++) rmsgs_[i].msg_hdr.msg_flags = 0;
+    // No reset of msg_flags/msg_len here: recvmmsg writes both for every datagram it returns, and
+    // only those are read. (A reset loop touched maxBatch mmsghdrs, 64 cache lines, between a
+    // verdict and the next blocking receive, i.e. while the woken receiver waits for this CPU.)
     int r;
     if (timeoutMs <= 0) {
       r = recvmmsg(fd_, rmsgs_.data(), maxBatch_, MSG_DONTWAIT, nullptr);
