@@ -52,6 +52,20 @@ test('exact mode: hits equal a naive search (property, 3000 runs)', () => {
   }), { numRuns: 3000, seed: 5, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true }); // bounded even while shrinking
 });
 
+test('exact mode, ids shared by overlapping atoms, data made of the atoms: each id once per end (property, 1500 runs)', () => {
+  // few ids, short atoms over 4 symbols and data that concatenates atoms: suffix atoms with the
+  // same id end together often (the output merge along failure links must deduplicate)
+  const sym = fc.constantFrom(0x61, 0x41, 0x62, 0x30);
+  const arb = fc.array(fc.record({ bytes: fc.array(sym, { minLength: 1, maxLength: 4 }).map((x) => Uint8Array.from(x)), nocase: fc.boolean(), id: fc.integer({ min: 0, max: 2 }) }), { minLength: 2, maxLength: 12 });
+  fc.assert(fc.property(arb, fc.array(fc.oneof(sym.map((b) => [b]), fc.nat(11).map((k) => [-1 - k])), { maxLength: 60 }), (atoms, parts) => {
+    const data: number[] = [];
+    for (const [x] of parts) { if (x >= 0) data.push(x); else { const a = atoms[(-1 - x) % atoms.length]; data.push(...a.bytes); } }
+    const buf = Uint8Array.from(data);
+    const t = buildAc(atoms, { exact: true });
+    assert.deepEqual(hits(t, buf), naive(atoms, buf));
+  }), { numRuns: 1500, seed: 7, interruptAfterTimeLimit: 30_000, markInterruptAsFailure: true });
+});
+
 test('folded mode (the prefilter): hits equal a naive case-insensitive search, same tables as all-nocase exact (property, 1500 runs)', () => {
   // distinct ids and no empty atoms, as the compiler builds them; every byte value may occur
   const fAtoms = fc.array(fc.uint8Array({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 40 })
