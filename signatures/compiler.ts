@@ -26,7 +26,7 @@ import { HOST_SIDES, HOST_TAG_MAX_EXPIRE_MS } from './keywords/host';
 import type { Proto } from './keywords/types';
 import { EVENT_NAMES } from '../decoders/events';
 import { APP_EVENT_NAMES } from '../decoders/app/events';
-import { buildAc, AcAtom } from './ac';
+import { buildAc, AcAtom, AcLimitError } from './ac';
 import * as P from './patterns';
 import type { CompiledRuleset, StringEntry, RuleEntry, SetEntry, PrefilterEntry, ActionSpec } from './ruleset';
 import { RULESET_FORMAT } from './ruleset';
@@ -46,6 +46,9 @@ export const MAX_SET_FILE_BYTES = 64 * 1024 * 1024;
 export interface CompileOptions {
   /** read a file (tests inject sources); default fs.readFileSync utf8 */
   readFile?: (p: string) => string;
+  /** table-entry limit of each prefilter automaton (states x byte classes); default ac.ts's
+   *  AC_MAX_TABLE_ENTRIES (then only AC_MAX_STATES bites). Over it: error E038. */
+  acMaxTableEntries?: number;
 }
 
 export interface CompileResult {
@@ -251,7 +254,9 @@ export class Compiler {
 
   constructor(opts: CompileOptions = {}) {
     this.readFile = opts.readFile ?? ((p) => fs.readFileSync(p, 'utf8'));
+    this.acMaxTableEntries = opts.acMaxTableEntries;
   }
+  private readonly acMaxTableEntries: number | undefined;
 
   /** Compile files (each with its includes). */
   compileFiles(files: string[]): CompileResult {
@@ -1403,11 +1408,24 @@ export class Compiler {
           });
         }
       }
-      const ac = buildAc(atoms);
+      let ac: ReturnType<typeof buildAc>;
+      try {
+        ac = buildAc(atoms, this.acMaxTableEntries !== undefined ? { maxTableEntries: this.acMaxTableEntries } : {});
+      } catch (e) {
+        if (!(e instanceof AcLimitError)) throw e;
+        // too many / too long atoms for one buffer's automaton: a clear error on the ruleset, not
+        // an internal error (the limit, AC_MAX_STATES, keeps one prefilter's tables bounded)
+        const first = this.rules[this.strings[list[0]].rule];
+        this.diags.error('E038', first.file, 0, 0,
+          `the strings bound to ${FIELDS[field]?.name ?? `field ${field}`} need a prefilter larger than the limit (${list.length} strings, ${atoms.length} atoms): ${e.message}`,
+          'split the ruleset, or use fewer or shorter nocase strings on this buffer');
+        continue;
+      }
       atomsTotal += atoms.length; states += ac.trans.length / ac.nClasses;
       prefilters.push({ field, ac, atomString: Int32Array.from(aS), atomVariant: Int32Array.from(aV), atomBack: Int32Array.from(aB), atomLen: Int32Array.from(aL),
         atomFlags: Int32Array.from(flags), atomLitOff: Int32Array.from(litOff), atomLitLen: Int32Array.from(litLen), litPool: Uint8Array.from(pool), fullScan: Int32Array.from(full) });
     }
+    if (this.diags.errorCount > 0) return { ruleset: null, diags: this.diags };
     const lookups = [...this.lookups].map(([field, map]) => {
       const keys = [...map.keys()];
       const start: number[] = [], rules: number[] = [];

@@ -240,6 +240,18 @@ test('global rules gate the others', () => {
   assert.deepEqual(run(m, { payload: 'abc' }).names, []);
 });
 
+test('a prefilter over its size limit is error E038 on the ruleset, not an internal error', () => {
+  const src = Array.from({ length: 40 }, (_, i) => `rule r${i} { strings: $a = "needle-${i}-${'x'.repeat(i)}" condition: $a }`).join('\n');
+  const ok = compileSource(src, 'big.rules');
+  assert.equal(ok.diags.errorCount, 0);
+  assert.ok(ok.ruleset !== null);
+  const bad = compileSource(src, 'big.rules', { acMaxTableEntries: 200 });
+  assert.equal(bad.ruleset, null);
+  const e = bad.diags.list.filter((d) => d.code === 'E038');
+  assert.equal(e.length, 1, bad.diags.list.map((d) => bad.diags.format(d)).join('\n'));
+  assert.match(bad.diags.format(e[0]), /big\.rules.*payload.*40 strings/s);
+});
+
 test('warnings: weak atom, unbounded regex, buffer outside scope, duplicate sid, N of > set', () => {
   const src = `rule a { meta: sid = 5 scope: proto = dns strings: $x = "ab" in http.uri $y = /ab.*cd/ condition: 3 of them }
 rule b { meta: sid = 5 condition: true }`;
