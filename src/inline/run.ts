@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import { WARMUP_DEFAULT_PACKETS } from './warmup';
+import type { EngineOptions } from '../engine/pipeline';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { QuellError, UsageError } from '../errors';
@@ -50,6 +51,8 @@ export interface RunOptions {
   ops?: OpsMainOptions | null;
   /** JIT warm-up per worker before binding, packets (src/inline/warmup.ts); absent: the default */
   warmupPackets?: number;
+  /** engine limits given on the command line (--max-flows, --stream-depth, --midstream), per worker */
+  engineLimits?: EngineOptions;
 }
 
 /** "0:3" -> [0,1,2,3]; "2" -> [2]; "0,2,5" -> [0,2,5]. */
@@ -87,7 +90,7 @@ interface WorkerState {
   answered: boolean;
   /** a fan-out helper (stopped after the readers, so no reader waits on a stopped helper) */
   helper: boolean;
-  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number>; latency?: LatencySnapshot } | null;
+  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number>; latency?: LatencySnapshot; warmup?: { ms: number; packets: number; rounds: number } } | null;
 }
 
 export interface RunIo {
@@ -162,6 +165,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   const inspectorFile = path.join(__dirname, 'inspector.js');
   const engineOptions: Record<string, unknown> = opts.bypassAfter !== null ? { bypassAfterBytes: opts.bypassAfter } : {};
   if (opts.httpLimits) engineOptions.httpLimits = opts.httpLimits;
+  if (opts.engineLimits) Object.assign(engineOptions, opts.engineLimits);
   const engineSpec = { rulesText, rulesFile: opts.rulesFile, engineModule: opts.engineModule, engineOptions, warmupPackets: opts.warmupPackets ?? WARMUP_DEFAULT_PACKETS };
   const helperStates: WorkerState[] = [];
   const states: WorkerState[] = perWorker.map((queues, index) => {
@@ -298,7 +302,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
         uptime_s: Math.round((Date.now() - started) / 100) / 10, generation, policy: opts.failOpen ? 'fail-open' : 'fail-closed',
         eve_file: eveFile ? { ...eveFile.counters } : null,
         queues,
-        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null, verdict_latency: s.last?.latency ?? null })),
+        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null, verdict_latency: s.last?.latency ?? null, warmup: s.last?.warmup ?? null })),
         engine: states.map((s) => s.last?.engine ?? null),
       },
     };

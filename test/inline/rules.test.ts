@@ -72,7 +72,7 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
       assert.match(r.stderr, /QUELL_E_RULES/);
     });
 
-    const q = await startQuell(pair, ['--queues', '0', '--rules', rules], dir);
+    const q = await startQuell(pair, ['--queues', '0', '--rules', rules, '--max-flows', '5000', '--warmup', '2000'], dir);
     try {
       await t.test('benign request passes; the engine logs its HTTP transaction', async () => {
         const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`);
@@ -147,6 +147,9 @@ test('inline with real rules: benign passes (with http events), drop, reject < 1
         assert.ok(q0.verdicts.replaced >= 1);
         assert.equal(q0.verdict_errors, 0);
         assert.equal(s.inline.engine.length, 1);
+        // --max-flows reached the worker's engine; --warmup ran before binding (docs/inline.md)
+        assert.equal(s.inline.engine[0].flow.memcap_flows, 5000);
+        assert.ok(s.inline.workers[0].warmup.packets >= 2000, JSON.stringify(s.inline.workers[0].warmup));
       });
     } finally {
       assert.equal(await q.stop('SIGTERM'), 0, q.stderr());

@@ -34,6 +34,22 @@ export const ENGINE_USAGE = `  --workers N         worker threads (default: ${os
                       the rest is counted, not inspected. quell flows keeps no bodies whatever the limit
   --quiet             no progress bar, no summary on stderr`;
 
+/**
+ * --max-flows, --stream-depth, --midstream as engine options, only those given (`quell run`: the
+ * same limits replay has, per worker).
+ */
+export function engineLimitsFlags(p: ParsedArgs): EngineOptions {
+  const o: EngineOptions = {};
+  if (p.flags.has('--max-flows')) o.maxFlows = flagInt(p, '--max-flows', DEFAULT_MAX_FLOWS, 1, 1 << 26);
+  if (p.flags.has('--stream-depth')) o.streamDepth = flagInt(p, '--stream-depth', DEFAULT_STREAM_DEPTH, 0, 2 ** 40);
+  const m = flagStr(p, '--midstream');
+  if (m !== undefined) {
+    if (m !== 'accept' && m !== 'ignore') throw new UsageError(`--midstream must be accept or ignore, got "${m}"`);
+    o.midstream = m;
+  }
+  return o;
+}
+
 export function parseEngineFlags(p: ParsedArgs): { workers: number; engine: EngineOptions; batch: number | undefined } {
   const workers = flagInt(p, '--workers', os.availableParallelism(), 1, 256);
   const engine: EngineOptions = {

@@ -10,7 +10,9 @@ import { RulesError } from '../../inline/engine-host';
 import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
 import { OPS_FLAGS, OPS_USAGE, opsOptionsFromArgs } from '../../ops/flags';
 import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
-import { httpLimitsFlag, MAX_HTTP_BODY_LIMIT } from './engine-flags';
+import { httpLimitsFlag, MAX_HTTP_BODY_LIMIT, engineLimitsFlags } from './engine-flags';
+import { DEFAULT_MAX_FLOWS } from '../../engine/flows';
+import { DEFAULT_STREAM_DEPTH } from '../../engine/tcp-stream';
 import { HTTP_MAX_RESPONSE_BODY } from '../../../decoders/app/http';
 
 const usage = `usage: quell run --queues 0:3 [--rules FILE] [--workers N] [--fail-open | --fail-closed] [--eve FILE] [options]
@@ -37,6 +39,10 @@ options:
   --no-gso              do not ask for GSO super-packets (the kernel then segments them: slower)
   --conntrack           ask for conntrack info (NFQA_CFG_F_CONNTRACK; needs nf_conntrack_netlink)
   --mark-shift N        position of quell's mark bits (default ${DEFAULT_MARK_SHIFT}); must match quell iptables
+  --max-flows N         flow memcap per worker (default ${DEFAULT_MAX_FLOWS}); the oldest idle flow is evicted
+                        beyond it (counted in stats flow.evictions_memcap)
+  --stream-depth B      TCP bytes reassembled per flow direction (default ${DEFAULT_STREAM_DEPTH})
+  --midstream P         TCP flows without a SYN: accept (default) or ignore (counted, not reassembled)
   --http-body-limit B   HTTP request/response body bytes kept per message for rules (default
                         ${HTTP_MAX_RESPONSE_BODY}, max ${MAX_HTTP_BODY_LIMIT}); the rest is counted, not inspected
   --warmup N            before binding its queue, each worker runs N packets of a crafted traffic mix
@@ -59,7 +65,7 @@ export const command: Command = {
   async run(argv: string[]): Promise<number> {
     const p = parseArgs(argv, {
       values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
-        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', '--http-body-limit', '--warmup', ...OPS_FLAGS.values],
+        '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', '--http-body-limit', '--warmup', '--max-flows', '--stream-depth', '--midstream', ...OPS_FLAGS.values],
       bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack', ...OPS_FLAGS.bools],
       multi: OPS_FLAGS.multi,
     });
@@ -84,6 +90,7 @@ export const command: Command = {
       statsIntervalMs: flagInt(p, '--stats-interval', 10, 1, 86400) * 1000,
       engineModule: flagStr(p, '--engine-module') ?? null,
       warmupPackets: flagInt(p, '--warmup', WARMUP_DEFAULT_PACKETS, 0, 10_000_000),
+      engineLimits: engineLimitsFlags(p),
       httpLimits: httpLimitsFlag(p) ?? null,
       // the operations layer starts when any of its flags is given (docs/operations.md)
       ops: [...OPS_FLAGS.values, ...OPS_FLAGS.bools, ...OPS_FLAGS.multi].some((f) => p.flags.has(f)) ? opsOptionsFromArgs(p) : null,
