@@ -13,7 +13,7 @@
  * Pinning: senders/clients on CPU0, consumer and receiver on CPU1, everything at nice -20.
  *
  * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
- *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--cold] [--plumbing]
+ *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--cold] [--plumbing] [--quell-args 'A B']
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
  * average is recorded next to every figure. For every quell run the worker's verdict-latency
  * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
@@ -34,6 +34,8 @@ const DRAIN_N = 50_000;
 /** RTT samples per configuration and rep (--rtt-n): 100 µs apart, so 30,000 take 3 s; a p99 then
  *  rests on 300 samples, not 100 */
 const RTT_N = args.includes('--rtt-n') ? Number(args[args.indexOf('--rtt-n') + 1]) : args.includes('--quick') ? 3000 : 30_000;
+/** --quell-args 'A B ...': extra arguments for every quell run column (e.g. '--max-flows 4096') */
+const QUELL_ARGS = args.includes('--quell-args') ? args[args.indexOf('--quell-args') + 1].split(' ').filter(Boolean) : [];
 /** --cold: one more column, the headline's rules with `quell run --warmup 0` (no JIT warm-up) */
 const COLD = args.includes('--cold');
 /** --plumbing: columns that separate the receive/verdict plumbing from the engine: the smallest
@@ -116,7 +118,7 @@ class Bench {
       ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), ['0', String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
       : minNode ? this.run(this.pair.server, 1, process.execPath, [path.join(__dirname, 'min-consumer.js'), '0', String(extra.maxlen), String(extra.rcvbuf), '120', ...(kind === 'node_min_worker' ? ['--worker'] : [])])
       : this.run(this.pair.server, 1, process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
-        '--eve', eve!, '--stats-interval', '3600', ...rules, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
+        '--eve', eve!, '--stats-interval', '3600', ...rules, ...QUELL_ARGS, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
     const ok = await waitFor(() => /ready/.test(c.err()) || c.p.exitCode !== null, 20_000, 20);
     if (!ok || c.p.exitCode !== null) throw new Error(`${kind} consumer did not start: ${c.err()}`);
     return { ...c, eve };
