@@ -392,7 +392,10 @@ export class QuellEngine implements Engine {
     this.kEnd = f.lastUs[s]; this.kStart = f.startUs[s]; this.kId = f.flowId[s];
     if (f.protoOf(s) === PROTO_TCP) this.streams.close(s);
     this.app.onFlowEnd(s);
-    if (this.appTap !== null && this.cls === CLS_SWEEP && this.appTap.flowEnd !== undefined) this.appTap.flowEnd(s);
+    // the detector's flow-end pass, whatever ended the flow: a timeout or the end of input (sweep),
+    // and, during a packet, a memcap eviction or a TCP port reuse (both in lookup, before the
+    // current packet's own app work, so its per-packet detection state is not yet in use)
+    if (this.appTap !== null && this.appTap.flowEnd !== undefined) this.appTap.flowEnd(s);
     const cs = f.clientSide[s], ss = cs ^ 1;
     const isTcp = f.protoOf(s) === PROTO_TCP;
     if (isTcp && this.streams.isTruncated(s)) f.flags[s] |= FF_TRUNCATED;

@@ -28,11 +28,11 @@ export function compileOk(text: string) {
 }
 
 /** Replay `pcap` with `rules` (text); returns every EVE event. */
-export async function replayEve(pcap: string, rules: string, o: { mode?: DetectMode; workers?: number } = {}): Promise<Eve[]> {
+export async function replayEve(pcap: string, rules: string, o: { mode?: DetectMode; workers?: number; engine?: Record<string, unknown> } = {}): Promise<Eve[]> {
   const ruleset = compileOk(rules);
   const lines: string[] = [];
   await runReplay(pcap, {
-    workers: o.workers ?? 1, format: 'eve', engine: {},
+    workers: o.workers ?? 1, format: 'eve', engine: o.engine ?? {},
     write: (l) => { lines.push(...l); },
     detect: { ruleset, mode: o.mode ?? 'ids' },
   });
