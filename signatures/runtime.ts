@@ -139,7 +139,7 @@ export class Matcher {
   private nHit = 0;
   private readonly always: Int32Array;
   /** passes defined by definePass(): per pass, its rules (1 = member) and its always-lists by
-   *  L4 class (0 any, 1 TCP, 2 UDP, 3 other; see l4Class) */
+   *  L4 class (0 any/unknown, 1 TCP, 2 UDP, 3 other; evaluate() picks one by its `l4` argument) */
   private readonly passSel: Uint8Array[] = [];
   private readonly passAlways: Int32Array[][] = [];
   /** rules evaluated in the current packet, in declaration order */
