@@ -142,6 +142,9 @@ const V_CHUNKED = enc('chunked');
 const V_CLOSE = enc('close');
 
 function isWs(c: number): boolean { return c === 0x20 || c === 0x09; }
+/** isWs plus VT and FF (whitespace before a header's ':'). A module function, not a closure made
+ *  per header line as before. */
+function wsv(c: number): boolean { return c === 0x20 || c === 0x09 || c === 0x0b || c === 0x0c; }
 
 /** Case-insensitive compare of buf[off, off+len) with a lowercase ASCII pattern. */
 export function eqLower(buf: Uint8Array, off: number, len: number, pat: Uint8Array): boolean {
@@ -215,8 +218,12 @@ function looksLikeHeader(b: Uint8Array, s: number, e: number): boolean {
 
 /** One message (request or response) of a transaction: start line, headers, bounded body. */
 export class HttpMsg {
-  /** Start line + header lines (terminators removed, folded lines joined) + derived fields. */
-  buf: Uint8Array = new Uint8Array(256);
+  /** Start line + header lines (terminators removed, folded lines joined) + derived fields.
+   *  Starts as the shared empty array and is grown by ensure() from HTTP_MSG_BUF_MIN bytes,
+   *  doubling: a message that never starts costs no buffer, and a short one stays in V8's
+   *  on-heap typed-array representation (<= 64 bytes: no ArrayBuffer/backing store/extension
+   *  objects that every scavenge has to copy or sweep while the flow lives). */
+  buf: Uint8Array = EMPTY;
   used = 0;
   lineOff = 0; lineLen = -1;            // start line, raw
   /** request: method, uri (raw), protocol; response: protocol, status code text, reason phrase */
@@ -227,8 +234,10 @@ export class HttpMsg {
   /** Header i: name at buf[hdr[4i], +hdr[4i+1]), value at buf[hdr[4i+2], +hdr[4i+3]). One array
    *  instead of four (nameOff/nameLen/valOff/valLen until 2026-11-21): every typed array is two
    *  heap objects (view + ArrayBuffer) that live as long as the flow and that each scavenge copies;
-   *  `quell flows` on big.pcap: scavenges 20 -> 15, CPU -2..3% (docs/performance.md "Flows"). */
-  hdr = new Uint32Array(32);
+   *  `quell flows` on big.pcap: scavenges 20 -> 15, CPU -2..3% (docs/performance.md "Flows").
+   *  Starts as the shared empty array; the first header allocates HTTP_MSG_HDR_MIN entries
+   *  (64 bytes, on-heap), doubled when full. */
+  hdr: Uint32Array = EMPTY_U32;
   /** Content-Length as declared (-1 none or invalid). */
   contentLength = -1;
   chunked = false;
@@ -268,6 +277,7 @@ export class HttpMsg {
   ensure(n: number): void {
     if (n <= this.buf.length) return;
     let c = this.buf.length * 2;
+    if (c < HTTP_MSG_BUF_MIN) c = HTTP_MSG_BUF_MIN;
     while (c < n) c *= 2;
     const nb = new Uint8Array(c);
     nb.set(this.buf.subarray(0, this.used));
@@ -277,7 +287,7 @@ export class HttpMsg {
   addHeader(no: number, nl: number, vo: number, vl: number): void {
     const k = this.hdrCount;
     let h = this.hdr;
-    if (k * 4 === h.length) { const g = new Uint32Array(h.length * 2); g.set(h); this.hdr = h = g; }
+    if (k * 4 === h.length) { const g = new Uint32Array(k === 0 ? HTTP_MSG_HDR_MIN : h.length * 2); g.set(h); this.hdr = h = g; }
     h[k * 4] = no; h[k * 4 + 1] = nl; h[k * 4 + 2] = vo; h[k * 4 + 3] = vl;
     this.hdrCount = k + 1;
   }
@@ -313,7 +323,18 @@ export class HttpMsg {
     return k < n;   // truncated
   }
 }
+// Shared zero-length arrays: the initial buffers of a message/transaction (never written: a
+// write to index >= length of a typed array is a no-op, and every writer calls ensure() first).
 const EMPTY = new Uint8Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_U16 = new Uint16Array(0);
+/** A message that never started, read in place of a transaction's missing response (output
+ *  functions); never written. */
+const NO_MSG = new HttpMsg();
+/** First allocation of HttpMsg.buf (bytes) and of HttpMsg.hdr (entries, 4 per header): both 64
+ *  bytes, the largest typed array V8 keeps on its heap (no separate ArrayBuffer backing store). */
+export const HTTP_MSG_BUF_MIN = 64;
+export const HTTP_MSG_HDR_MIN = 16;
 
 export function latin1(b: Uint8Array, off: number, len: number): string {
   if (len <= 0) return '';
@@ -326,7 +347,20 @@ export class HttpTx {
   index = 0;
   flags = 0;
   readonly req = new HttpMsg();
-  readonly res = new HttpMsg();
+  /** The response message, or null until something needs it (see `res`). Read by the parser
+   *  (same file) to test "no response yet" without creating one; others use `res`. */
+  resMsg: HttpMsg | null = null;
+  /** The response message. Created on first use (the parser creates it on the first response
+   *  byte): about half of the transactions of a capture never see a response before the flow
+   *  ends, and an HttpMsg is ~40 fields that would otherwise live as long as the flow (every
+   *  scavenge copies it). A response created later reads as a fresh message (nothing started). */
+  get res(): HttpMsg { return this.resMsg ?? this.newRes(); }
+  private newRes(): HttpMsg {
+    const m = new HttpMsg();
+    // the parser closes a response that never started by this flag alone (flushAll)
+    if (this.flags & TXF_NO_RESPONSE) m.done = true;
+    return (this.resMsg = m);
+  }
   /** Views into req.buf (length -1 = absent). */
   methodOff = 0; methodLen = -1;
   uriOff = 0; uriLen = -1;            // raw request-target
@@ -344,24 +378,30 @@ export class HttpTx {
   isHead = false;
   isConnect = false;
   nev = 0;
-  readonly events = new Uint16Array(HTTP_TX_MAX_EVENTS);
+  /** Event ids [0, nev). The shared empty array until the first event (most transactions have
+   *  none), then HTTP_TX_MAX_EVENTS entries (32 bytes, on-heap). */
+  events: Uint16Array = EMPTY_U16;
 
   reset(): void {
-    this.flags = 0; this.req.reset(); this.res.reset();
+    this.flags = 0; this.req.reset();
+    if (this.resMsg !== null) this.resMsg.reset();
     this.methodLen = this.uriLen = this.uriNormLen = this.protoLen = this.hostLen = this.uaLen = -1;
     this.statusLen = this.serverLen = this.ctypeLen = -1;
     this.status = -1; this.interimStatus = -1; this.isHead = this.isConnect = false; this.nev = 0;
   }
   addEvent(ev: number): void {
     for (let i = 0; i < this.nev; i++) if (this.events[i] === ev) return;
-    if (this.nev < HTTP_TX_MAX_EVENTS) this.events[this.nev++] = ev;
+    if (this.nev < HTTP_TX_MAX_EVENTS) {
+      if (this.nev === this.events.length) this.events = new Uint16Array(HTTP_TX_MAX_EVENTS);
+      this.events[this.nev++] = ev;
+    }
   }
   hasEvent(ev: number): boolean { for (let i = 0; i < this.nev; i++) if (this.events[i] === ev) return true; return false; }
   /** Request header index by name (case-insensitive), -1 if absent; value at req.hdr[4i + 2] (offset), req.hdr[4i + 3] (length) in req.buf. */
   reqHeader(name: string | Uint8Array): number { return this.req.find(name); }
   resHeader(name: string | Uint8Array): number { return this.res.find(name); }
   get requestDone(): boolean { return this.req.done; }
-  get responseDone(): boolean { return this.res.done; }
+  get responseDone(): boolean { return this.resMsg !== null && this.resMsg.done; }
 }
 
 // direction states
@@ -472,8 +512,9 @@ export class HttpParser {
     for (let k = 0; k < this.pool.length; k++) {
       const t = this.pool[k];
       for (let j = 0; j < 2; j++) {
-        const m = j === 0 ? t.req : t.res;
-        if (m.buf.length > HTTP_RESET_KEEP_BYTES) { m.buf = new Uint8Array(256); m.used = 0; }
+        const m = j === 0 ? t.req : t.resMsg;
+        if (m === null) continue;
+        if (m.buf.length > HTTP_RESET_KEEP_BYTES) { m.buf = EMPTY; m.used = 0; }
         if (m.body.length > HTTP_RESET_KEEP_BYTES) { m.body = EMPTY; m.bodyLen = 0; }
         if (m.rawLen >= 0) { m.raw = EMPTY; m.rawLen = -1; }
       }
@@ -630,9 +671,12 @@ export class HttpParser {
 
   private complete(tx: HttpTx): void {
     if (tx === this.discard) return;
-    const k = this.open.indexOf(tx);
+    const open = this.open;
+    const k = open.indexOf(tx);
     if (k < 0) return;
-    this.open.splice(k, 1);
+    // shift down by hand: splice() would allocate the array of removed elements per transaction
+    for (let j = k + 1; j < open.length; j++) open[j - 1] = open[j];
+    open.length--;
     this.txDone++;
     this.emit(tx, HTTP_TX_DONE);
     this.retired.push(tx);
@@ -650,11 +694,16 @@ export class HttpParser {
         }
         tx.req.done = true; this.decodeCoding(tx, 0); this.emit(tx, HTTP_REQUEST_DONE);
       }
-      if (!tx.res.done) {
-        if (!tx.res.started) tx.flags |= TXF_NO_RESPONSE; else tx.flags |= TXF_INCOMPLETE_RES;
-        tx.res.done = true;
+      const r = tx.resMsg;
+      if (r === null) {
+        // no response message was ever needed: TXF_NO_RESPONSE stands for "done, never started"
+        // (HttpTx.res creates it in that state if someone reads it): no allocation at flow end
+        tx.flags |= TXF_NO_RESPONSE;
+      } else if (!r.done) {
+        if (!r.started) tx.flags |= TXF_NO_RESPONSE; else tx.flags |= TXF_INCOMPLETE_RES;
+        r.done = true;
         this.decodeCoding(tx, 1);
-        if (tx.res.started) this.emit(tx, HTTP_RESPONSE_DONE);
+        if (r.started) this.emit(tx, HTTP_RESPONSE_DONE);
       }
       this.complete(tx);
     }
@@ -687,9 +736,11 @@ export class HttpParser {
     this.decodeCoding(tx, dir);
     if (dir === 0) {
       this.emit(tx, HTTP_REQUEST_DONE);
-      if (tx.isConnect && !tx.res.done) d.st = S_WAIT_CONNECT;
+      // resMsg, not res: a request usually ends before its response starts (no message yet)
+      const r = tx.resMsg, resDone = r !== null && r.done;
+      if (tx.isConnect && !resDone) d.st = S_WAIT_CONNECT;
       else if (tx.flags & TXF_TUNNEL) d.st = S_TUNNEL;
-      if (tx.res.done) this.complete(tx);
+      if (resDone) this.complete(tx);
     } else {
       this.emit(tx, HTTP_RESPONSE_DONE);
       if (tx.flags & TXF_TUNNEL) {
@@ -896,7 +947,7 @@ export class HttpParser {
     let e = m.used;
     d.lineOver = false;
     if (e === s) { m.used = s; return true; }
-    if (m === tx.res) {
+    if (m === tx.resMsg) {
       // Response line ends as browsers read them (http-evader): a CR right after a bare LF that
       // ended the previous line belongs to that line end (LF CR; after CR LF it does not: a line
       // "\r" there is an invalid header line, as libhtp reads it), and a bare CR inside a line ends
@@ -956,7 +1007,7 @@ export class HttpParser {
       return this.headerLine(d, tx, m);
     }
     // a NUL starting the line after a header without value folds too (browsers: "Name:\n\0value")
-    if (d.lastHdr >= 0 && (isWs(b[s]) || (b[s] === 0 && m === tx.res && m.hdr[(d.lastHdr) * 4 + 3] === 0))) {
+    if (d.lastHdr >= 0 && (isWs(b[s]) || (b[s] === 0 && m === tx.resMsg && m.hdr[(d.lastHdr) * 4 + 3] === 0))) {
       // obs-fold: join onto the previous header value with one space
       this.count(tx, AEV['http.folded_header']);
       const h = d.lastHdr;
@@ -975,11 +1026,10 @@ export class HttpParser {
     if (c === e || c === s) {
       this.count(tx, AEV['http.header_invalid']);
       m.used = d.hdrsOver ? s : e; d.lineStart = m.used; d.lastHdr = -1;
-      if (c === e && !d.hdrsOver && m === tx.res) d.pendName = s;
+      if (c === e && !d.hdrsOver && m === tx.resMsg) d.pendName = s;
       return false;
     }
     let ne = c;
-    const wsv = (x: number) => isWs(x) || x === 0x0b || x === 0x0c;
     if (wsv(b[ne - 1])) { this.count(tx, AEV['http.header_invalid']); while (ne > s && wsv(b[ne - 1])) ne--; }
     let vs = c + 1; while (vs < e && isWs(b[vs])) vs++;
     let ve = e; while (ve > vs && isWs(b[ve - 1])) ve--;
@@ -1274,7 +1324,8 @@ export class HttpParser {
         let tx: HttpTx | null = null;
         for (let k = 0; k < this.open.length; k++) {
           const t = this.open[k];
-          if (!t.res.started || (!t.res.done && !t.res.headersDone)) { tx = t; break; }
+          const r = t.resMsg;
+          if (r === null || !r.started || (!r.done && !r.headersDone)) { tx = t; break; }
         }
         if (!tx) {
           tx = this.newTx();
@@ -1468,27 +1519,31 @@ export interface HttpTxRecord {
 }
 
 export function httpTxRecord(tx: HttpTx, eventNames?: readonly string[]): HttpTxRecord {
-  const q = tx.req.buf, r = tx.res.buf;
-  const s = (b: Uint8Array, o: number, l: number) => (l >= 0 ? latin1(b, o, l) : undefined);
-  const rec: HttpTxRecord = { request_body_len: tx.req.bodyTotal, response_body_len: tx.res.bodyTotal };
+  // resMsg: a transaction without a response reads as an empty one, without creating it. Keys
+  // are added only when defined, in the order of the issue-3 record (no `delete`, which turned
+  // each record into a dictionary-mode object).
+  const rq = tx.req, rs = tx.resMsg ?? NO_MSG;
+  const q = rq.buf, r = rs.buf;
+  const rec: HttpTxRecord = { request_body_len: rq.bodyTotal, response_body_len: rs.bodyTotal };
   if (!(tx.flags & TXF_NO_REQUEST)) {
-    rec.method = s(q, tx.methodOff, tx.methodLen);
-    rec.uri = s(q, tx.uriOff, tx.uriLen);
-    rec.uri_normalized = s(q, tx.uriNormOff, tx.uriNormLen);
-    rec.host = s(q, tx.hostOff, tx.hostLen);
-    rec.user_agent = s(q, tx.uaOff, tx.uaLen);
-    rec.protocol = s(q, tx.protoOff, tx.protoLen);
-    if (tx.req.contentLength >= 0) rec.request_content_length = tx.req.contentLength;
+    if (tx.methodLen >= 0) rec.method = latin1(q, tx.methodOff, tx.methodLen);
+    if (tx.uriLen >= 0) rec.uri = latin1(q, tx.uriOff, tx.uriLen);
+    if (tx.uriNormLen >= 0) rec.uri_normalized = latin1(q, tx.uriNormOff, tx.uriNormLen);
+    if (tx.hostLen >= 0) rec.host = latin1(q, tx.hostOff, tx.hostLen);
+    if (tx.uaLen >= 0) rec.user_agent = latin1(q, tx.uaOff, tx.uaLen);
+    // without a request protocol, the response's takes this key's place
+    if (tx.protoLen >= 0) rec.protocol = latin1(q, tx.protoOff, tx.protoLen);
+    else if (rs.f0Len > 0) rec.protocol = latin1(r, rs.f0Off, rs.f0Len);
+    if (rq.contentLength >= 0) rec.request_content_length = rq.contentLength;
   }
   if (tx.status >= 0) rec.status = tx.status;
-  if (tx.res.f2Len >= 0 && tx.status >= 0) rec.status_msg = latin1(r, tx.res.f2Off, tx.res.f2Len);
-  if (rec.protocol === undefined && tx.res.f0Len > 0) rec.protocol = latin1(r, tx.res.f0Off, tx.res.f0Len);
-  rec.server = s(r, tx.serverOff, tx.serverLen);
-  rec.content_type = s(r, tx.ctypeOff, tx.ctypeLen);
-  if (tx.res.contentLength >= 0) rec.response_content_length = tx.res.contentLength;
+  if (rs.f2Len >= 0 && tx.status >= 0) rec.status_msg = latin1(r, rs.f2Off, rs.f2Len);
+  if (rec.protocol === undefined && rs.f0Len > 0) rec.protocol = latin1(r, rs.f0Off, rs.f0Len);
+  if (tx.serverLen >= 0) rec.server = latin1(r, tx.serverOff, tx.serverLen);
+  if (tx.ctypeLen >= 0) rec.content_type = latin1(r, tx.ctypeOff, tx.ctypeLen);
+  if (rs.contentLength >= 0) rec.response_content_length = rs.contentLength;
   if (tx.interimStatus >= 0) rec.interim_status = tx.interimStatus;
   if (eventNames && tx.nev) rec.events = Array.from(tx.events.subarray(0, tx.nev), (e) => eventNames[e]);
-  for (const k of Object.keys(rec) as (keyof HttpTxRecord)[]) if (rec[k] === undefined) delete rec[k];
   return rec;
 }
 
@@ -1505,7 +1560,7 @@ export function httpTxEve(tx: HttpTx): Record<string, unknown> {
   if (r.method !== undefined) o.http_method = r.method;
   if (r.protocol !== undefined) o.protocol = r.protocol;
   if (r.status !== undefined) o.status = r.status;
-  const loc = tx.res.headerStr('location');
+  const loc = tx.resMsg !== null ? tx.resMsg.headerStr('location') : undefined;
   if (loc !== undefined) o.redirect = loc;
   o.length = r.response_body_len;
   if (r.server !== undefined) o.server = r.server;
