@@ -441,16 +441,16 @@ class DetectFields implements FieldSource {
 
   num(field: number): number {
     const p = this.pkt;
-    const tcp = p.ipProto === PROTO_TCP && p.hasTcp, udp = p.ipProto === PROTO_UDP && p.l4Off > 0;
     const s = this.slot, e = this.eng;
+    // (the L4 checks only in the cases that need them: this runs per NUM_FIELD op of every rule)
     switch (field) {
       case IP_PROTO: return p.ipVer ? p.ipProto : NaN;
       case IP_TTL: return p.ipVer ? p.ttl : NaN;
-      case TCP_SPORT: return tcp ? p.sport : NaN;
-      case TCP_DPORT: return tcp ? p.dport : NaN;
-      case TCP_FLAGS: return tcp ? p.tcpFlags : NaN;
-      case UDP_SPORT: return udp ? p.sport : NaN;
-      case UDP_DPORT: return udp ? p.dport : NaN;
+      case TCP_SPORT: return p.ipProto === PROTO_TCP && p.hasTcp ? p.sport : NaN;
+      case TCP_DPORT: return p.ipProto === PROTO_TCP && p.hasTcp ? p.dport : NaN;
+      case TCP_FLAGS: return p.ipProto === PROTO_TCP && p.hasTcp ? p.tcpFlags : NaN;
+      case UDP_SPORT: return p.ipProto === PROTO_UDP && p.l4Off > 0 ? p.sport : NaN;
+      case UDP_DPORT: return p.ipProto === PROTO_UDP && p.l4Off > 0 ? p.dport : NaN;
       case ICMP_TYPE: return p.icmpType >= 0 ? p.icmpType : NaN;
       case ICMP_CODE: return p.icmpCode >= 0 ? p.icmpCode : NaN;
       case FLOW_TS: return s >= 0 ? (this.dir === 0 ? 1 : 0) : NaN;
