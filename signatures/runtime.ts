@@ -18,6 +18,7 @@ import { FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
 // straight from the module that defines them: names re-exported through patterns/index.ts compile
 // (tsc, CommonJS) to getter properties, i.e. a getter call per use on the hot path
 import { matchAt, findAll, fullwordOk } from './patterns/vm';
+import { compileCondition, CompiledCondition, JitMatcherView } from './jit';
 
 /** Default cap of recorded matches per string per packet (counter: stats.matchesCapped). */
 export const MAX_MATCHES_PER_STRING = 10_000;
@@ -165,7 +166,11 @@ export class Matcher {
   private readonly cand: number[][];
   readonly result: EvalResult;
 
-  constructor(rs: CompiledRuleset, opts: { maxMatchesPerString?: number } = {}) {
+  /** per rule: its condition compiled to JS (signatures/jit.ts), for the always-evaluated rules
+   *  whose operations it covers; null: the bytecode interpreter runs it */
+  private readonly ruleFns: (CompiledCondition | null)[];
+
+  constructor(rs: CompiledRuleset, opts: { maxMatchesPerString?: number; jit?: boolean } = {}) {
     this.rs = rs;
     this.maxMatches = opts.maxMatchesPerString ?? MAX_MATCHES_PER_STRING;
     this.nStrings = rs.strings.length;
@@ -181,6 +186,10 @@ export class Matcher {
     // the others run when the prefilter found one of their strings. With 10,000 string rules a
     // packet that hits none costs no rule evaluation at all.
     this.always = Int32Array.from(rs.rules.map((r, i) => ((!r.needsString && r.lookupField < 0) || r.global ? i : -1)).filter((i) => i >= 0));
+    // the rules run on every packet get compiled conditions (the others run on prefilter hits
+    // only, where the interpreter's dispatch is not what costs)
+    this.ruleFns = new Array<CompiledCondition | null>(rs.rules.length).fill(null);
+    if (opts.jit !== false) for (const r of this.always) this.ruleFns[r] = compileCondition(rs, rs.rules[r]);
     this.v6Ranges = rs.sets.map((st) => {
       if (st.kind !== 'cidr' || !st.v6) return null;
       const out = new Uint32Array(st.v6.length * 4);
@@ -450,9 +459,14 @@ export class Matcher {
     for (let k = 0; k < n; k++) {
       const r = ev[k];
       const rule = rules[r];
-      this.sp = 0;
-      this.exec(rule.codeStart, rule.codeEnd);
-      const v = this.stack[0];
+      const fn = this.ruleFns[r];
+      let v: number;
+      if (fn !== null) v = fn(this as unknown as JitMatcherView, this.fields);
+      else {
+        this.sp = 0;
+        this.exec(rule.codeStart, rule.codeEnd);
+        v = this.stack[0];
+      }
       res[r] = v === v && v !== 0 ? 1 : 0;
       if (rule.global && res[r] === 0) globalFailed = true;
     }
