@@ -109,6 +109,9 @@ export class ScanDetector {
     this.bits = new Uint32Array(capacity * SCAN_WORDS * 2);
     this.est = new Float64Array(capacity).fill(-1);
   }
+  /** the previous observe()'s key, port, window start and entry (see observe) */
+  private memoK0 = -1; private memoK1 = -1; private memoK2 = -1; private memoK3 = -1;
+  private memoFam = -1; private memoPort = -1; private memoWs = -1; private memoE = -1;
   get evictions(): number { return this.lru.evictions; }
 
   /**
@@ -117,9 +120,19 @@ export class ScanDetector {
    */
   observe(k0: number, k1: number, k2: number, k3: number, fam: number, dport: number, now: number): number {
     this.observed++;
-    const e = this.lru.touch(k0, k1, k2, k3, fam);
     const W = this.windowMs;
     const ws = now - (now % W);
+    // The same source and port as the previous call, same window, estimate known: nothing can
+    // have changed (a flow's packets repeat its port), and the entry is the LRU head already
+    // (the last one touched), so skipping touch() keeps the LRU order exact. Saves the 5-word
+    // hash and the probe for every packet of a conversation after its first.
+    if (this.memoE >= 0 && this.memoK0 === k0 && this.memoK1 === k1 && this.memoK2 === k2 && this.memoK3 === k3 &&
+        this.memoFam === fam && this.memoPort === dport && this.memoWs === ws) {
+      const est = this.est[this.memoE];
+      if (est >= 0) return est;
+    }
+    const e = this.lru.touch(k0, k1, k2, k3, fam);
+    this.memoK0 = k0; this.memoK1 = k1; this.memoK2 = k2; this.memoK3 = k3; this.memoFam = fam; this.memoPort = dport; this.memoWs = ws; this.memoE = e;
     const o = e * SCAN_WORDS * 2;
     const b = this.bits;
     if (this.lru.fresh) { b.fill(0, o, o + 2 * SCAN_WORDS); this.start[e] = ws; this.est[e] = -1; }
