@@ -1058,10 +1058,10 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
       if (simSticky[slot] === 2) { counters.drops++; e.emit(dropEvent(pkt, slot, dir, 'flow drop')); return V_DROP; }
       return V_ACCEPT;
     }
-    if (ownOps && applies) {
+    if (ownOps && applies && ops.local.size > 0) {
       // no outer ops.wrap(): apply the local ban table (`block src for T`) here
       const now = pkt.tsSec * 1000 + Math.floor(pkt.tsNsec / 1e6);
-      if (ops.local.size > 0 && ops.gatePacket(pkt, now) === GATE_BLOCK) {
+      if (ops.gatePacket(pkt, now) === GATE_BLOCK) {
         counters.drops++;
         if (mode === 'simulate') e.emit(dropEvent(pkt, slot, dir, 'ban'));
         return V_DROP;
