@@ -401,7 +401,8 @@ export class HttpTx {
   reqHeader(name: string | Uint8Array): number { return this.req.find(name); }
   resHeader(name: string | Uint8Array): number { return this.res.find(name); }
   get requestDone(): boolean { return this.req.done; }
-  get responseDone(): boolean { return this.resMsg !== null && this.resMsg.done; }
+  /** res.done without creating the response message (see newRes: TXF_NO_RESPONSE = done). */
+  get responseDone(): boolean { return this.resMsg !== null ? this.resMsg.done : (this.flags & TXF_NO_RESPONSE) !== 0; }
 }
 
 // direction states
@@ -487,7 +488,7 @@ export class HttpParser {
   private readonly pool: HttpTx[] = [];
   private readonly retired: HttpTx[] = [];
   /** Parses requests beyond maxOpenTx (never reported). Created when first needed: most flows
-   *  never reach the limit, and an HttpTx is 11 typed arrays (the largest per-flow allocation). */
+   *  never reach the limit, and an HttpTx with its request message is the largest per-flow allocation. */
   private discard: HttpTx | null = null;
   private txSeq = 0;
   private curTs = 0;
@@ -737,7 +738,7 @@ export class HttpParser {
     if (dir === 0) {
       this.emit(tx, HTTP_REQUEST_DONE);
       // resMsg, not res: a request usually ends before its response starts (no message yet)
-      const r = tx.resMsg, resDone = r !== null && r.done;
+      const resDone = tx.responseDone;
       if (tx.isConnect && !resDone) d.st = S_WAIT_CONNECT;
       else if (tx.flags & TXF_TUNNEL) d.st = S_TUNNEL;
       if (resDone) this.complete(tx);
