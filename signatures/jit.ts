@@ -31,6 +31,23 @@ export const JIT_MAX_OPS = 256;
 
 const CMP: Record<number, string> = { [Op.EQ]: '===', [Op.NE]: '!==', [Op.LT]: '<', [Op.LE]: '<=', [Op.GT]: '>', [Op.GE]: '>=' };
 
+/**
+ * Compiled conditions per ruleset object, shared by every Matcher over it: each `new Function`
+ * is a function of its own for V8 (its own tier-up), so Matchers over one ruleset (the inline
+ * JIT warm-up's throwaway engines and the real one, src/inline/warmup.ts) must share the same
+ * function objects for the warm-up to warm them.
+ */
+const cache = new WeakMap<CompiledRuleset, (CompiledCondition | null | undefined)[]>();
+
+/** compileCondition, once per (ruleset, rule index). */
+export function conditionFor(rs: CompiledRuleset, ruleIndex: number): CompiledCondition | null {
+  let a = cache.get(rs);
+  if (a === undefined) { a = new Array<CompiledCondition | null | undefined>(rs.rules.length).fill(undefined); cache.set(rs, a); }
+  let fn = a[ruleIndex];
+  if (fn === undefined) { fn = compileCondition(rs, rs.rules[ruleIndex]); a[ruleIndex] = fn; }
+  return fn;
+}
+
 /** Compile `rule`'s condition, or null when it uses an operation outside the compiled subset. */
 export function compileCondition(rs: CompiledRuleset, rule: RuleEntry): CompiledCondition | null {
   const code = rs.code;

@@ -18,7 +18,7 @@ import { FIELD_ID, PAYLOAD_FIELD } from './keywords/registry';
 // straight from the module that defines them: names re-exported through patterns/index.ts compile
 // (tsc, CommonJS) to getter properties, i.e. a getter call per use on the hot path
 import { matchAt, findAll, fullwordOk } from './patterns/vm';
-import { compileCondition, CompiledCondition, JitMatcherView } from './jit';
+import { conditionFor, CompiledCondition, JitMatcherView } from './jit';
 
 /** Default cap of recorded matches per string per packet (counter: stats.matchesCapped). */
 export const MAX_MATCHES_PER_STRING = 10_000;
@@ -189,7 +189,7 @@ export class Matcher {
     // the rules run on every packet get compiled conditions (the others run on prefilter hits
     // only, where the interpreter's dispatch is not what costs)
     this.ruleFns = new Array<CompiledCondition | null>(rs.rules.length).fill(null);
-    if (opts.jit !== false) for (const r of this.always) this.ruleFns[r] = compileCondition(rs, rs.rules[r]);
+    if (opts.jit !== false) for (const r of this.always) this.ruleFns[r] = conditionFor(rs, r);
     this.v6Ranges = rs.sets.map((st) => {
       if (st.kind !== 'cidr' || !st.v6) return null;
       const out = new Uint32Array(st.v6.length * 4);
