@@ -12,7 +12,7 @@
  * and scan state; no operations layer, so nothing is banned, logged or counted anywhere) processes
  * a crafted mix of raw IP packets (the link type the NFQUEUE addon delivers) in batches like the
  * addon's, round after round, until the packet budget is spent (default WARMUP_DEFAULT_PACKETS:
- * ~0.1-0.3 s on this machine; at most WARMUP_MAX_MS). Optimised code is shared by every
+ * ~0.3-0.5 s on this machine; at most WARMUP_MAX_MS). Optimised code is shared by every
  * engine of the thread (it lives with the functions, not with an engine), so the real engine
  * starts warm. The mix covers the paths all traffic takes: IPv4 and IPv6, TCP handshakes, HTTP
  * requests and responses (headers, Content-Length and chunked bodies), FIN and RST closes, DNS
@@ -28,7 +28,7 @@ import { dnsMessage, dnsQuery } from '../io/craft-dns';
 
 /** Default warm-up per worker, in packets (`quell run --warmup N`). V8 tiers up after an amount
  *  of work, not of time, so the budget is work; WARMUP_MAX_MS caps it on a slow machine. */
-export const WARMUP_DEFAULT_PACKETS = 60_000;
+export const WARMUP_DEFAULT_PACKETS = 150_000;
 /** Longest warm-up, whatever the packet budget. */
 export const WARMUP_MAX_MS = 5000;
 /** Flow table size of the throwaway engine (the code paths do not depend on it). */

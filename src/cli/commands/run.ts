@@ -47,7 +47,7 @@ options:
                         ${HTTP_MAX_RESPONSE_BODY}, max ${MAX_HTTP_BODY_LIMIT}); the rest is counted, not inspected
   --warmup N            before binding its queue, each worker runs N packets of a crafted traffic mix
                         through a throwaway engine, so the JIT has compiled the pipeline (default
-                        ${WARMUP_DEFAULT_PACKETS}, ~0.1-0.3 s; 0: none: the first tens of thousands of
+                        ${WARMUP_DEFAULT_PACKETS}, ~0.3-0.5 s; 0: none: the first tens of thousands of
                         packets then meet a 2-5x slower engine)
   --engine-module FILE  use another engine (a module exporting createEngine(options)); for tests/benches
 
