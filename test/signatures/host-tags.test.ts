@@ -231,11 +231,15 @@ test('WorkerOps.hostHas: no allocation per lookup (heap growth over 2,000,000 lo
       return hits;
     };
     assert.equal(look(300_000), 75_000); // warm-up (JIT) with the measured call shapes
-    const before = process.memoryUsage().heapUsed;
-    const hits = look(2_000_000);
-    const grew = process.memoryUsage().heapUsed - before;
-    assert.equal(hits, 500_000);
-    // 16 bytes per lookup (one boxed number) would be 32 MB; GC noise is a few MB at most
+    // the smallest growth of 3 measured rounds: an allocation per lookup shows in every round
+    // (16 bytes, one boxed number, would be 32 MB), GC or JIT activity at most in some of them
+    let grew = Infinity;
+    for (let round = 0; round < 3; round++) {
+      const before = process.memoryUsage().heapUsed;
+      const hits = look(2_000_000);
+      grew = Math.min(grew, process.memoryUsage().heapUsed - before);
+      assert.equal(hits, 500_000);
+    }
     assert.ok(grew < 4_000_000, `heap grew ${grew} bytes`);
     done = true;
   });
