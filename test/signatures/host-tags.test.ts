@@ -217,7 +217,7 @@ test('WorkerOps: tag the source of one packet, see it on later packets from (src
   assert.equal(st.hostTagHits, 3);
 });
 
-test('WorkerOps.hostHas: no allocation per lookup (heap growth over 2,000,000 lookups < 2 bytes per lookup)', () => {
+test('WorkerOps.hostHas: no allocation per lookup (heap growth over 2,000,000 lookups < 4 bytes per lookup)', () => {
   const ops = new WorkerOps(null);
   let done = false;
   const frames = [{ data: tcpFrame('2001:db8::66', '2001:db8::80', '', { sport: 1, dport: 22, seq: 1, ack: 0, flags: 'S' }), ...at(0) }];
@@ -240,7 +240,7 @@ test('WorkerOps.hostHas: no allocation per lookup (heap growth over 2,000,000 lo
       grew = Math.min(grew, process.memoryUsage().heapUsed - before);
       assert.equal(hits, 500_000);
     }
-    assert.ok(grew < 4_000_000, `heap grew ${grew} bytes`);
+    assert.ok(grew < 8_000_000, `heap grew ${grew} bytes (a boxed number per lookup: 32 MB)`);
     done = true;
   });
   assert.ok(done);
