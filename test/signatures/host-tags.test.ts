@@ -11,6 +11,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertOneError, DiagCase } from './diag-cases';
 import { compileSource } from '../../signatures/compiler';
 import { Matcher, FieldSource, ByteSlice, EMPTY_FIELDS } from '../../signatures/runtime';
 import { Op } from '../../signatures/bytecode';
@@ -44,7 +45,7 @@ rule c { condition: host(dst).tag("x", expire = 1500ms) }
 });
 
 test('compile: bad host tag uses are errors with the span of the culprit and a help line', () => {
-  const cases: { src: string; code: string; msg: RegExp; span: string; help: RegExp }[] = [
+  const cases: DiagCase[] = [
     { src: 'host(src).tag("s")', code: 'E017', msg: /`tag` needs `expire = DURATION`/, span: 'host(src).tag("s")', help: /host\(src\)\.tag\("scanner", expire = 10m\)/ },
     { src: 'host(src).tag("s", expire = 10)', code: 'E017', msg: /`expire` takes a duration/, span: 'expire = 10', help: /expire = 10m/ },
     { src: 'host(src).tag("s", 10m)', code: 'E017', msg: /the expiry is named/, span: '10m', help: /expire = 10m/ },
@@ -61,17 +62,7 @@ test('compile: bad host tag uses are errors with the span of the culprit and a h
     { src: 'host(src)', code: 'E017', msg: /`host\(\.\.\.\)` is not a value/, span: 'host(src)', help: /host\(src\)\.has\("x"\)/ },
     { src: 'http.status > "500"', code: 'E017', msg: /`>` does not apply to bytes/, span: '>', help: /http\.status\.len/ },
   ];
-  for (const c of cases) {
-    const text = `rule r { condition: ${c.src} }`;
-    const r = compileSource(text, 't.rules');
-    assert.equal(r.ruleset, null, c.src);
-    const d = r.diags.list.filter((x) => x.severity === 'error');
-    assert.equal(d.length, 1, `${c.src}: ${JSON.stringify(d)}`);
-    assert.equal(d[0].code, c.code, c.src);
-    assert.match(d[0].message, c.msg, c.src);
-    assert.equal(text.slice(d[0].offset, d[0].offset + d[0].length), c.span, c.src);
-    assert.match(d[0].help ?? '', c.help, c.src);
-  }
+  assertOneError(cases);
 });
 
 // ------------------------------------------------------------------ Matcher

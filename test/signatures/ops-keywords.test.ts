@@ -13,6 +13,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { assertOneError, DiagCase } from './diag-cases';
 import { compileSource } from '../../signatures/compiler';
 import { BY_SCAN_PORTS, BY_SYN_PENDING, BY_TIME_HOUR, BY_TIME_MINUTE, BY_TIME_WEEKDAY } from '../../signatures/keywords/ops';
 import { createEngine } from '../../src/engine/pipeline';
@@ -37,7 +38,7 @@ rule d { condition: scan.ports(window = 500ms) > 3 and count(by = src, window = 
 });
 
 test('compile: bad arguments are E017 with the span of the culprit and a help line', () => {
-  const cases: { src: string; msg: RegExp; span: string; help: RegExp; code?: string }[] = [
+  const cases: DiagCase[] = [
     { src: 'scan.ports > 3', msg: /`scan\.ports` is a function: it needs a window/, span: 'scan.ports', help: /scan\.ports\(window = 10s\)/ },
     { src: 'scan.ports(window = 5) > 3', msg: /`window` takes a duration/, span: '5', help: /window = DURATION/ },
     { src: 'scan.ports(by = src, window = 10s) > 3', msg: /unknown argument `by`/, span: 'src', help: /only argument/ },
@@ -47,17 +48,7 @@ test('compile: bad arguments are E017 with the span of the culprit and a help li
     { src: 'time.hour(1) == 3', msg: /`time\.hour` is a value, not a function/, span: 'time.hour(1)', help: /without parentheses/ },
     { src: 'scan.port(window = 1s) > 3', msg: /unknown function `scan\.port`/, span: 'scan.port', help: /did you mean `scan\.ports`/, code: 'E023' },
   ];
-  for (const c of cases) {
-    const text = `rule r { condition: ${c.src} }`;
-    const r = compileSource(text, 't.rules');
-    assert.equal(r.ruleset, null, c.src);
-    const d = r.diags.list.filter((x) => x.severity === 'error');
-    assert.equal(d.length, 1, `${c.src}: ${JSON.stringify(d)}`);
-    assert.equal(d[0].code, c.code ?? 'E017', c.src);
-    assert.match(d[0].message, c.msg, c.src);
-    assert.equal(text.slice(d[0].offset, d[0].offset + d[0].length), c.span, c.src);
-    assert.match(d[0].help ?? '', c.help, c.src);
-  }
+  assertOneError(cases, 'E017');
 });
 
 // ------------------------------------------------------------------ evaluation through quell replay
