@@ -185,6 +185,13 @@ export class FlowTable {
     this.timeoutUs[TC_ICMP] = t.icmp * s; this.timeoutUs[TC_OTHER] = t.other * s;
   }
 
+  /** Slot s holds the canonical address words of the current lookup (this.cur). */
+  private sameKey(s: number): boolean {
+    const k = s * KEY_WORDS, key = this.key, c = this.cur;
+    return key[k] === c[0] && key[k + 1] === c[1] && key[k + 2] === c[2] && key[k + 3] === c[3] &&
+      key[k + 4] === c[4] && key[k + 5] === c[5] && key[k + 6] === c[6] && key[k + 7] === c[7];
+  }
+
   /**
    * Find or create the flow of a packet. Addresses are read from `buf` at srcOff/dstOff
    * (addrLen 4 or 16); for IPv4 pass addrLen 4. Returns the slot; sets lastSrcSide/lastCreated.
@@ -229,14 +236,10 @@ export class FlowTable {
     // below still decides; an ended slot fails it (used) or holds another key.
     const mm = this.memo;
     let h = 0;
-    let viaMemo = mm >= 0 && this.used[mm] === 1 && this.keyPorts[mm] === ports && this.keyMeta[mm] === meta && this.keyVlan[mm] === vl;
-    if (viaMemo) {
-      const k = mm * KEY_WORDS, key = this.key;
-      viaMemo = key[k] === c[0] && key[k + 1] === c[1] && key[k + 2] === c[2] && key[k + 3] === c[3] &&
-        key[k + 4] === c[4] && key[k + 5] === c[5] && key[k + 6] === c[6] && key[k + 7] === c[7];
-      h = this.hash[mm];
-    }
-    if (!viaMemo) {
+    const viaMemo = mm >= 0 && this.used[mm] === 1 && this.keyPorts[mm] === ports && this.keyMeta[mm] === meta &&
+      this.keyVlan[mm] === vl && this.sameKey(mm);
+    if (viaMemo) h = this.hash[mm];
+    else {
       h = 0x9747b28c;
       for (let i = 0; i < KEY_WORDS; i++) h = mix(h, c[i]);
       h = fmix(mix(mix(mix(h, ports), meta), vl));
@@ -253,27 +256,24 @@ export class FlowTable {
       const e = viaMemo ? mm + 1 : bk[i];
       if (e === 0) break;
       const s = e - 1;
-      if (viaMemo || (this.hash[s] === h && this.keyPorts[s] === ports && this.keyMeta[s] === meta && this.keyVlan[s] === vl)) {
-        const k = s * KEY_WORDS, key = this.key;
-        if (key[k] === c[0] && key[k + 1] === c[1] && key[k + 2] === c[2] && key[k + 3] === c[3] &&
-            key[k + 4] === c[4] && key[k + 5] === c[5] && key[k + 6] === c[6] && key[k + 7] === c[7]) {
-          // The two rare ways a found flow ends here share one branch (one end() call site, more
-          // likely to have type feedback before V8 optimises: a call first reached afterwards
-          // deoptimises every function it was inlined into), and its counters are branch-free.
-          const expired = tsUs - this.lastUs[s] > this.timeoutUs[this.tclass[s]];
-          const closed = this.state[s] === FS_CLOSED;
-          if (expired || (reuseClosedTcp && closed)) {
-            this.timeouts += expired ? 1 : 0;
-            this.tcpReuse += expired ? 0 : 1;
-            // both reasons read whichever way (exported constants are property loads in the
-            // compiled module: one read only on a port reuse had no feedback)
-            const rTimeout = END_TIMEOUT, rReuse = END_TCP_REUSE;
-            this.end(s, expired ? rTimeout : rReuse);
-            break; // re-probe below via create
-          }
-          this.memo = s;
-          return s;
+      // (the memo's slot was compared above)
+      if (viaMemo || (this.hash[s] === h && this.keyPorts[s] === ports && this.keyMeta[s] === meta && this.keyVlan[s] === vl && this.sameKey(s))) {
+        // The two rare ways a found flow ends here share one branch (one end() call site, more
+        // likely to have type feedback before V8 optimises: a call first reached afterwards
+        // deoptimises every function it was inlined into), and its counters are branch-free.
+        const expired = tsUs - this.lastUs[s] > this.timeoutUs[this.tclass[s]];
+        const closed = this.state[s] === FS_CLOSED;
+        if (expired || (reuseClosedTcp && closed)) {
+          this.timeouts += expired ? 1 : 0;
+          this.tcpReuse += expired ? 0 : 1;
+          // both reasons read whichever way (exported constants are property loads in the
+          // compiled module: one read only on a port reuse had no feedback)
+          const rTimeout = END_TIMEOUT, rReuse = END_TCP_REUSE;
+          this.end(s, expired ? rTimeout : rReuse);
+          break; // re-probe below via create
         }
+        this.memo = s;
+        return s;
       }
     }
     // ---- create
