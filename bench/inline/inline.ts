@@ -3,8 +3,12 @@
  * run), in two network namespaces. Three questions, each answered as a ratio to the C loop:
  *   (a) consumer capacity: the queue is filled while the consumer is stopped (SIGSTOP), then it
  *       drains (SIGCONT); rate = datagrams / (last - first arrival) at the receiver.
- *   (b) added latency of one queue traversal: UDP request/response RTT, requests queued only;
- *       added = consumer median (p99) - no-queue median (p99).
+ *   (b) added latency of one queue traversal: UDP request/response RTT. Each quell column runs at
+ *       the same time as the C loop (C on queue 0, quell on queue 1) and an unqueued port; the
+ *       client sends request i to port i % 3, so the three sample sets interleave request by request
+ *       and see the same machine state (this VM's RTT is bimodal over seconds: separate runs per
+ *       consumer compared one mode with the other). added = median (p99) - unqueued median (p99) of
+ *       the same run; "vs C" = quell's median (p99) - C's of the same run; the median over the reps.
  *   (c) TCP throughput with GSO (one stream, 4 s).
  * quell runs with its default engine (decode, flows, TCP reassembly, app parsers) and, for the
  * headline, the rules of --rules (default signatures/rules/default.rules, as issue 5's goals ask),
@@ -13,7 +17,7 @@
  * Pinning: senders/clients on CPU0, consumer and receiver on CPU1, everything at nice -20.
  *
  * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
- *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--cold] [--plumbing] [--quell-args 'A B']
+ *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--rtt-block N] [--cold] [--plumbing] [--quell-args 'A B'] [--node-args 'A B']
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
  * average is recorded next to every figure. For every quell run the worker's verdict-latency
  * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
@@ -34,6 +38,12 @@ const DRAIN_N = 50_000;
 /** RTT samples per configuration and rep (--rtt-n): 100 µs apart, so 30,000 take 3 s; a p99 then
  *  rests on 300 samples, not 100 */
 const RTT_N = args.includes('--rtt-n') ? Number(args[args.indexOf('--rtt-n') + 1]) : args.includes('--quick') ? 3000 : 30_000;
+/** --node-args 'A B ...': extra node options for every Node consumer (quell and the min loops) */
+const NODE_ARGS = args.includes('--node-args') ? args[args.indexOf('--node-args') + 1].split(' ').filter(Boolean) : [];
+/** --rtt-block N: (b) sends N requests to one port before the next (default 500, ~0.1 s). 1 would
+ *  interleave request by request, but then each consumer's caches are cold from the other's work
+ *  at every request, which penalises the larger process (a bias measured in docs/performance.md) */
+const RTT_BLOCK = args.includes('--rtt-block') ? Number(args[args.indexOf('--rtt-block') + 1]) : 500;
 /** --quell-args 'A B ...': extra arguments for every quell run column (e.g. '--max-flows 4096') */
 const QUELL_ARGS = args.includes('--quell-args') ? args[args.indexOf('--quell-args') + 1].split(' ').filter(Boolean) : [];
 /** --cold: one more column, the headline's rules with `quell run --warmup 0` (no JIT warm-up) */
@@ -80,6 +90,8 @@ const QUELLS = CONSUMERS.filter((k) => k !== 'c') as Exclude<Consumer, 'c'>[];
 
 /** Per-packet verdict latency of one quell run (the worker's histogram, docs/inline.md "Stats"). */
 interface VerdictLat { mean_us: number; p50_us: number; p99_us: number; packets: number }
+/** RTT median and p99 of one port in one interleaved run, us */
+interface Lat { p50: number; p99: number }
 type QuellHandle = { p: ChildProcess; err: () => string; out: () => string; eve: string | null };
 
 class Bench {
@@ -100,24 +112,27 @@ class Bench {
     if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
   }
 
-  rule(spec: string | null): void {
+  /** INPUT of the server namespace: only these NFQUEUE rules (spec, queue number) */
+  rule(spec: string | null, ...more: [string, number][]): void {
     sh('ip', ['netns', 'exec', this.pair.server, 'iptables', '-F', 'INPUT']);
-    if (spec) sh('ip', ['netns', 'exec', this.pair.server, 'iptables', '-A', 'INPUT', ...spec.split(' '), '-j', 'NFQUEUE', '--queue-num', '0']);
+    const all: [string, number][] = spec ? [[spec, 0], ...more] : more;
+    for (const [sp, q] of all) sh('ip', ['netns', 'exec', this.pair.server, 'iptables', '-A', 'INPUT', ...sp.split(' '), '-j', 'NFQUEUE', '--queue-num', String(q)]);
   }
 
-  async consumer(kind: Consumer, extra: { maxlen: number; rcvbuf: number }): Promise<QuellHandle> {
+  async consumer(kind: Consumer, extra: { maxlen: number; rcvbuf: number }, queue = 0): Promise<QuellHandle> {
     // quell's EVE goes to a file so the final stats event (written on SIGTERM) can be read back;
     // with --stats-interval 3600 it is the only stats event, and no rule in RULES alerts on the
     // bench's traffic (UDP 9000/9100, TCP 5201), so the file stays small
     const minNode = kind === 'node_min' || kind === 'node_min_worker';
     const eve = kind === 'c' || minNode ? null : path.join(OUT, `inline-eve-${kind}.json`);
+    const qs = String(queue);
     if (eve) fs.rmSync(eve, { force: true });
     const rules = (kind === 'quell' || kind === 'quell_cold') && RULES ? ['--rules', RULES] : [];
     if (kind === 'quell_cold') rules.push('--warmup', '0');
     const c = kind === 'c'
-      ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), ['0', String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
-      : minNode ? this.run(this.pair.server, 1, process.execPath, [path.join(__dirname, 'min-consumer.js'), '0', String(extra.maxlen), String(extra.rcvbuf), '120', ...(kind === 'node_min_worker' ? ['--worker'] : [])])
-      : this.run(this.pair.server, 1, process.execPath, [...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', '0', '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
+      ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), [qs, String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
+      : minNode ? this.run(this.pair.server, 1, process.execPath, [...NODE_ARGS, path.join(__dirname, 'min-consumer.js'), qs, String(extra.maxlen), String(extra.rcvbuf), '120', ...(kind === 'node_min_worker' ? ['--worker'] : [])])
+      : this.run(this.pair.server, 1, process.execPath, [...NODE_ARGS, ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', qs, '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
         '--eve', eve!, '--stats-interval', '3600', ...rules, ...QUELL_ARGS, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
     const ok = await waitFor(() => /ready/.test(c.err()) || c.p.exitCode !== null, 20_000, 20);
     if (!ok || c.p.exitCode !== null) throw new Error(`${kind} consumer did not start: ${c.err()}`);
@@ -153,19 +168,25 @@ class Bench {
     return { pps: r.received / (r.last - r.first), load: l, vl };
   }
 
-  /** (b) RTT median/p99 in us; consumer null = no queue */
-  async rtt(kind: Consumer | null): Promise<{ p50: number; p99: number; load: number; vl: VerdictLat | null }> {
-    this.rule(kind ? '-p udp --dport 9100' : null);
-    const echo = this.run(this.pair.server, 1, this.nt, ['echo', '9100', '120']);
+  /** (b) one interleaved run: unqueued port 9100, the C loop on queue 0 (port 9101), `kind` on
+   *  queue 1 (port 9102); RTT median/p99 in us of each, from the same requests' time span */
+  async rtt(kind: Consumer): Promise<{ none: Lat; c: Lat; k: Lat; load: number; vl: VerdictLat | null }> {
+    this.rule(null, ['-p udp --dport 9101', 0], ['-p udp --dport 9102', 1]);
+    const echo = this.run(this.pair.server, 1, this.nt, ['echon', '180', '9100', '9101', '9102']);
     await waitFor(() => /ready/.test(echo.err()), 5000);
-    const c = kind ? await this.consumer(kind, { maxlen: 8192, rcvbuf: 64 << 20 }) : null;
+    const extra = { maxlen: 8192, rcvbuf: 64 << 20 };
+    const c = await this.consumer('c', extra, 0);
+    const q = await this.consumer(kind, extra, 1);
     const l = load();
-    const cl = this.run(this.pair.client, 0, this.nt, ['rtt', this.pair.serverAddr, '9100', String(RTT_N), '100']);
-    await this.exited(cl.p, 120_000);
-    const vl = c ? await this.stopConsumer(c) : null;
+    const cl = this.run(this.pair.client, 0, this.nt, ['rttn', this.pair.serverAddr, String(RTT_N), '100', String(RTT_BLOCK), '9100', '9101', '9102']);
+    await this.exited(cl.p, 180_000);
+    const vl = await this.stopConsumer(q);
+    await this.stopConsumer(c);
     echo.p.kill('SIGKILL');
-    const r = JSON.parse(cl.out().trim());
-    return { p50: r.p50_us, p99: r.p99_us, load: l, vl };
+    const r = JSON.parse(cl.out().trim()) as { ports: { port: number; n: number; lost: number; p50_us: number; p99_us: number }[] };
+    for (const x of r.ports) if (x.n < RTT_N || x.lost) process.stderr.write(`rtt ${kind}: port ${x.port}: ${x.n} samples, ${x.lost} lost\n`);
+    const lat = (i: number): Lat => ({ p50: r.ports[i].p50_us, p99: r.ports[i].p99_us });
+    return { none: lat(0), c: lat(1), k: lat(2), load: l, vl };
   }
 
   /** (c) TCP Gbit/s; consumer null = no queue */
@@ -230,10 +251,20 @@ async function main(): Promise<void> {
       for (const k of CONSUMERS) { const r = await b.drain(k); drain[k].push(r.pps); loads.push(r.load); keepVl('a', k, r.vl); await sleep(300); }
     }
     const withNone: (Consumer | null)[] = [null, ...CONSUMERS];
-    const rtt: Record<string, { p50: number[]; p99: number[] }> = {};
-    for (const k of withNone) rtt[k ?? 'none'] = { p50: [], p99: [] };
+    // rtt[k]: per rep, k's own figures and those of the C loop and the unqueued port of the same
+    // interleaved run; rtt.c and rtt.none gather every run's C and unqueued figures
+    const rtt: Record<string, { p50: number[]; p99: number[]; c_p50: number[]; c_p99: number[]; none_p50: number[]; none_p99: number[] }> = {};
+    for (const k of withNone) rtt[k ?? 'none'] = { p50: [], p99: [], c_p50: [], c_p99: [], none_p50: [], none_p99: [] };
+    const pushLat = (k: string, x: Lat, c: Lat, none: Lat): void => {
+      const e = rtt[k];
+      e.p50.push(x.p50); e.p99.push(x.p99); e.c_p50.push(c.p50); e.c_p99.push(c.p99); e.none_p50.push(none.p50); e.none_p99.push(none.p99);
+    };
     for (let i = 0; i < REPS && ONLY.includes('b'); i++) {
-      for (const k of withNone) { const r = await b.rtt(k); rtt[k ?? 'none'].p50.push(r.p50); rtt[k ?? 'none'].p99.push(r.p99); loads.push(r.load); keepVl('b', k, r.vl); await sleep(300); }
+      for (const k of QUELLS) {
+        const r = await b.rtt(k);
+        pushLat(k, r.k, r.c, r.none); pushLat('c', r.c, r.c, r.none); pushLat('none', r.none, r.c, r.none);
+        loads.push(r.load); keepVl('b', k, r.vl); await sleep(300);
+      }
     }
     const tcp: Record<string, number[]> = {};
     for (const k of withNone) tcp[k ?? 'none'] = [];
@@ -241,7 +272,9 @@ async function main(): Promise<void> {
       for (const k of withNone) { const r = await b.tcp(k); tcp[k ?? 'none'].push(r.gbit); loads.push(r.load); keepVl('c', k, r.vl); await sleep(300); }
     }
     const m = (xs: number[]) => median(xs);
-    const added = (k: Consumer, q: 'p50' | 'p99') => m(rtt[k][q]) - m(rtt.none[q]);
+    // paired: the difference inside each interleaved run, then the median over the runs
+    const diff = (k: string, q: 'p50' | 'p99', base: 'c' | 'none') => m(rtt[k][q].map((x, i) => x - rtt[k][`${base}_${q}`][i]));
+    const added = (k: Consumer, q: 'p50' | 'p99') => diff(k, q, 'none');
     res.drain_pps = drain; res.rtt_us = rtt; res.tcp_gbit = tcp;
     res.load_avg = { min: Math.min(...loads), max: Math.max(...loads) };
     // verdict latency per question and quell column: median over the reps of each figure
@@ -255,7 +288,7 @@ async function main(): Promise<void> {
       summary[k] = {
         capacity_ratio: m(drain[k]) / m(drain.c),
         added_p50_us: added(k, 'p50'), added_p99_us: added(k, 'p99'),
-        over_c_p50_us: added(k, 'p50') - added('c', 'p50'), over_c_p99_us: added(k, 'p99') - added('c', 'p99'),
+        over_c_p50_us: diff(k, 'p50', 'c'), over_c_p99_us: diff(k, 'p99', 'c'),
         tcp_ratio: m(tcp[k]) / m(tcp.c),
         verdict_latency: { a: vlSummary[`a.${k}`] ?? null, b: vlSummary[`b.${k}`] ?? null, c: vlSummary[`c.${k}`] ?? null },
       };

@@ -3,6 +3,11 @@
 //   nettools udprecv PORT SECONDS IDLE_MS                 {"received":N,"first":t,"last":t} (CLOCK_MONOTONIC s)
 //   nettools echo PORT SECONDS                            UDP echo server
 //   nettools rtt HOST PORT COUNT GAP_US                   sequential request/response; {"n":..,"p50_us":..,"p99_us":..}
+//   nettools echon SECONDS PORT...                        UDP echo server on several ports (one poll set)
+//   nettools rttn HOST COUNT GAP_US BLOCK PORT...         like rtt over several ports in turn, BLOCK requests to
+//                                                         each port before the next (BLOCK 1: request by request),
+//                                                         so every port's samples interleave in time; COUNT per port;
+//                                                         {"ports":[{"port":..,"n":..,"p50_us":..,"p99_us":..},..]}
 //   nettools tcpsink PORT SECONDS                         accept one connection, count bytes; {"bytes":N,"secs":s}
 //   nettools tcpsend HOST PORT SECONDS                    write 256 KiB chunks for SECONDS; {"bytes":N}
 #define _GNU_SOURCE
@@ -75,6 +80,52 @@ int main(int argc, char **argv) {
     }
     qsort(s, n, sizeof(double), cmpd);
     printf("{\"n\":%d,\"lost\":%d,\"min_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f}\n", n, lost, n ? s[0] : 0, n ? s[n / 2] : 0, n ? s[n * 9 / 10] : 0, n ? s[n * 99 / 100] : 0);
+    return 0;
+  }
+  if (!strcmp(m, "echon") && argc >= 4) {
+    int k = argc - 3; if (k > 8) k = 8; struct pollfd pf[8]; double t0 = now(), secs = atof(argv[2]); char b[2048];
+    for (int j = 0; j < k; j++) {
+      struct sockaddr_in a = addr("0.0.0.0", atoi(argv[3 + j])); pf[j].fd = socket(AF_INET, SOCK_DGRAM, 0); pf[j].events = POLLIN;
+      if (bind(pf[j].fd, (struct sockaddr *)&a, sizeof(a)) < 0) { perror("bind"); return 1; }
+    }
+    fprintf(stderr, "echon: ready\n");
+    while (now() - t0 < secs) {
+      if (poll(pf, k, 100) <= 0) continue;
+      for (int j = 0; j < k; j++) {
+        if (!(pf[j].revents & POLLIN)) continue;
+        struct sockaddr_in from; socklen_t fl = sizeof(from); ssize_t r = recvfrom(pf[j].fd, b, sizeof(b), MSG_DONTWAIT, (struct sockaddr *)&from, &fl);
+        if (r > 0) sendto(pf[j].fd, b, r, 0, (struct sockaddr *)&from, fl);
+      }
+    }
+    return 0;
+  }
+  if (!strcmp(m, "rttn") && argc >= 7) {
+    int k = argc - 6; if (k > 8) k = 8; int fds[8]; int count = atoi(argv[3]), gap = atoi(argv[4]), block = atoi(argv[5]), warm = 200;
+    if (block < 1) block = 1;
+    count = (count + block - 1) / block * block;   // whole blocks
+    warm = (warm + block - 1) / block * block;
+    double *s[8]; int n[8], lost[8]; char b[64] = {0};
+    for (int j = 0; j < k; j++) {
+      struct sockaddr_in a = addr(argv[2], atoi(argv[6 + j])); fds[j] = socket(AF_INET, SOCK_DGRAM, 0);
+      connect(fds[j], (struct sockaddr *)&a, sizeof(a)); s[j] = calloc(count, sizeof(double)); n[j] = 0; lost[j] = 0;
+    }
+    int seen[8] = {0};
+    for (int i = 0; i < (count + warm) * k; i++) {
+      int j = (i / block) % k; double t = now(); send(fds[j], b, 64, 0);
+      int first = seen[j]++ < warm;   // this port's first `warm` requests are not sampled
+      struct pollfd pf = {fds[j], POLLIN, 0};
+      if (poll(&pf, 1, 200) <= 0) { lost[j]++; continue; }
+      recv(fds[j], b, sizeof(b), 0);
+      if (!first && n[j] < count) s[j][n[j]++] = (now() - t) * 1e6;
+      if (gap) usleep(gap);
+    }
+    printf("{\"ports\":[");
+    for (int j = 0; j < k; j++) {
+      int c = n[j]; qsort(s[j], c, sizeof(double), cmpd);
+      printf("%s{\"port\":%s,\"n\":%d,\"lost\":%d,\"min_us\":%.1f,\"p50_us\":%.1f,\"p90_us\":%.1f,\"p99_us\":%.1f}", j ? "," : "", argv[6 + j], c, lost[j],
+             c ? s[j][0] : 0, c ? s[j][c / 2] : 0, c ? s[j][c * 9 / 10] : 0, c ? s[j][c * 99 / 100] : 0);
+    }
+    printf("]}\n");
     return 0;
   }
   if (!strcmp(m, "tcpsink") && argc >= 4) {
