@@ -2,12 +2,12 @@
  * The inline engine's own cost per packet, in process, without the kernel: the two shapes of
  * bench/inline's traffic (64-byte UDP datagrams of one flow, raw IPv4 as NFQUEUE delivers them).
  *
- *   node dist/bench/inline/engine-cost.js [--rules FILE|--no-rules|--only-rules] [--gap-us 100] [--n 200000] [--warmup MS]
+ *   node dist/bench/inline/engine-cost.js [--rules FILE|--no-rules|--only-rules] [--gap-us 100] [--n 200000] [--warmup PACKETS]
  *
  * - drain: batches of 64 back to back (what bench/inline (a) asks of the worker), ns per packet;
  * - rtt: batches of 1 with the thread asleep `--gap-us` between them (Atomics.wait, as the worker
  *   sleeps in recv), µs per batch, p50 and p99: the engine's share of bench/inline (b).
- * - cold: the first 50,000 packets of the process's first engine, after `--warmup MS` of
+ * - cold: the first 50,000 packets of the process's first engine, after `--warmup PACKETS` of
  *   src/inline/warmup.ts (0: none), what bench/inline's drain meets right after `quell run` starts.
  * - `--pollute KB`: between two rtt packets, write one byte per cache line of KB other memory.
  * Both columns (the rules given, and none) are measured in the same run, so their ratio holds
@@ -67,9 +67,9 @@ function stamp(b: PacketBatch, id: number): number {
 function pct(a: number[], p: number): number { const s = [...a].sort((x, y) => x - y); return s[Math.min(s.length - 1, Math.floor(p * s.length))]; }
 
 function measure(rulesText: string | null, rulesFile: string | null, n: number, gapUs: number): Record<string, number> {
-  const host = hostEngine({ rulesText, rulesFile, engineModule: null, engineOptions: {} });
+  const host = hostEngine({ rulesText, rulesFile, engineModule: null, engineOptions: {}, warmupPackets: Number(arg('--warmup', '0')) });
   const engine = host.engine;
-  const wr = host.warm(Number(arg('--warmup', '0')));
+  const wr = host.warmup;
   const pkt = udpPacket(64 - 28, 40000);
   const big = makeBatch(64, pkt);
   let id = 1;

@@ -17,7 +17,7 @@
  * Pinning: senders/clients on CPU0, consumer and receiver on CPU1, everything at nice -20.
  *
  * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
- *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--rtt-block N] [--cold] [--plumbing] [--quell-args 'A B'] [--node-args 'A B']
+ *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--rtt-block N] [--cold] [--plumbing] [--quell-args 'A B'] [--node-args 'A B'] [--consumer-logs DIR]
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
  * average is recorded next to every figure. For every quell run the worker's verdict-latency
  * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
@@ -40,6 +40,9 @@ const DRAIN_N = 50_000;
 const RTT_N = args.includes('--rtt-n') ? Number(args[args.indexOf('--rtt-n') + 1]) : args.includes('--quick') ? 3000 : 30_000;
 /** --node-args 'A B ...': extra node options for every Node consumer (quell and the min loops) */
 const NODE_ARGS = args.includes('--node-args') ? args[args.indexOf('--node-args') + 1].split(' ').filter(Boolean) : [];
+/** --consumer-logs DIR: each consumer's stdout and stderr, one file per run (with --node-args
+ *  '--trace-opt' for instance, to see what V8 compiles while a question is measured) */
+const LOG_DIR = args.includes('--consumer-logs') ? path.resolve(args[args.indexOf('--consumer-logs') + 1]) : null;
 /** --rtt-block N: (b) sends N requests to one port before the next (default 500, ~0.1 s). 1 would
  *  interleave request by request, but then each consumer's caches are cold from the other's work
  *  at every request, which penalises the larger process (a bias measured in docs/performance.md) */
@@ -92,7 +95,7 @@ const QUELLS = CONSUMERS.filter((k) => k !== 'c') as Exclude<Consumer, 'c'>[];
 interface VerdictLat { mean_us: number; p50_us: number; p99_us: number; packets: number }
 /** RTT median and p99 of one port in one interleaved run, us */
 interface Lat { p50: number; p99: number }
-type QuellHandle = { p: ChildProcess; err: () => string; out: () => string; eve: string | null };
+type QuellHandle = { p: ChildProcess; err: () => string; out: () => string; eve: string | null; kind: Consumer };
 
 class Bench {
   pair = NetnsPair.create('b');
@@ -136,7 +139,7 @@ class Bench {
         '--eve', eve!, '--stats-interval', '3600', ...rules, ...QUELL_ARGS, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
     const ok = await waitFor(() => /ready/.test(c.err()) || c.p.exitCode !== null, 20_000, 20);
     if (!ok || c.p.exitCode !== null) throw new Error(`${kind} consumer did not start: ${c.err()}`);
-    return { ...c, eve };
+    return { ...c, eve, kind };
   }
 
   /** Stop a consumer; for quell, return the verdict latency of its final stats event. */
@@ -144,6 +147,11 @@ class Bench {
     c.p.kill('SIGCONT');
     c.p.kill('SIGTERM');
     await this.exited(c.p, 10_000);
+    if (LOG_DIR) {
+      fs.mkdirSync(LOG_DIR, { recursive: true });
+      const n = fs.readdirSync(LOG_DIR).length;
+      fs.writeFileSync(path.join(LOG_DIR, `${String(n).padStart(3, '0')}-${c.kind}.log`), `--- stdout\n${c.out()}\n--- stderr\n${c.err()}`);
+    }
     return c.eve ? verdictLatency(c.eve) : null;
   }
 

@@ -90,6 +90,17 @@ export class FlowApp {
   dnsTx: DnsSummary[] = [];
 }
 
+/**
+ * A flow's application summaries (AppLayer.summary(), per flow end). A class, not an object
+ * literal: literals that start with the same keys share hidden classes, and stats() builds
+ * `{ http: <number>, dns: <number> }`. Its numbers generalised the `http` field that the flow-end
+ * code had been optimised for (arrays), which deoptimised onFlowEnd at the first stats snapshot
+ * after the inline warm-up (measured with --trace-deopt: "code dependencies").
+ */
+export class AppSummary {
+  constructor(readonly http: unknown[], readonly dns: unknown[], readonly socks?: SocksSummary) {}
+}
+
 export class AppLayer {
   private readonly eng: QuellEngine;
   private readonly msg = new DnsMessage();
@@ -403,21 +414,18 @@ export class AppLayer {
   }
 
   /** Summaries for the flow record (before the slot is freed). */
-  summary(s: number): { http: unknown[]; dns: unknown[]; socks?: SocksSummary } {
+  summary(s: number): AppSummary {
     const st = this.eng.flows.appState[s] as FlowApp | null;
-    if (st === null) return { http: [], dns: [] };
+    if (st === null) return new AppSummary([], []);
     const k = st.socks;
     if (k !== null) {
       const reply = k.reply >= 0 ? k.reply : null;
       const socks: SocksSummary = k.user !== '' ? { version: k.version, cmd: k.cmd, host: k.host, port: k.port, user: k.user, reply }
         : { version: k.version, cmd: k.cmd, host: k.host, port: k.port, reply };
-      return { http: st.httpTx, dns: [], socks };
+      return new AppSummary(st.httpTx, [], socks);
     }
-    return {
-      http: st.httpTx,
-      dns: st.dnsTx.map((d) => d.updates === undefined ? { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers }
-        : { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers, updates: d.updates }),
-    };
+    return new AppSummary(st.httpTx, st.dnsTx.map((d) => d.updates === undefined ? { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers }
+      : { query: d.query, qtype: d.qtype, rcode: d.rcode, answers: d.answers, updates: d.updates }));
   }
 
   private dnsMessage(s: number, st: FlowApp, dir: number, buf: Uint8Array, off: number, len: number): void {

@@ -50,7 +50,7 @@ import { FS_ESTABLISHED, FF_ALERTED } from './flows';
 import { APP_NAMES } from './app';
 import type { AppTap, QuellEngine } from './pipeline';
 import type { EngineEvent } from './types';
-import { WorkerOps } from '../ops/runtime';
+import { WorkerOps, WorkerOpsOptions } from '../ops/runtime';
 import { BY_SYN_PENDING } from '../../signatures/keywords/ops';
 import { GATE_BLOCK } from '../ops/sets';
 import type { CompiledRules, RulesDiagnostic } from '../inline/engine-host';
@@ -93,6 +93,9 @@ export interface DetectorOptions {
    *  in 'ips'/'simulate' mode, applies its ban gate itself (`block src for T` then drops). When
    *  given, the caller wraps the hook with ops.wrap() (src/ops/runtime.ts) for the gate. */
   ops?: WorkerOps | null;
+  /** Table sizes of the detector's own operations runtime (when `ops` is absent); default: the
+   *  runtime's defaults. The inline JIT warm-up's throwaway detectors use small ones. */
+  opsOptions?: WorkerOpsOptions;
 }
 
 /** The hook plus what the engine and the runners use. */
@@ -612,7 +615,7 @@ export function createDetector(ruleset: CompiledRuleset, opts: DetectorOptions =
   const mode: DetectMode = opts.mode ?? 'ids';
   const applies = mode !== 'ids';
   let ownOps = opts.ops == null;
-  let ops = opts.ops ?? new WorkerOps(null);
+  let ops = opts.ops ?? new WorkerOps(null, opts.opsOptions);
   let info = analyzeRuleset(ruleset);
   let m = new Matcher(ruleset);
   let packetPass = m.definePass(info.packetSel, info.l4Req), appPass = m.definePass(info.appSel, info.l4Req);
@@ -1157,10 +1160,10 @@ export function compileRules(text: string, file: string): { ruleset: CompiledRul
  * engine-host.ts entry (`quell run`): preferred over the packet-level adapter when present.
  * Inline: mode 'ips' (verdicts applied, sticky flow verdicts through engine.setFlowVerdict).
  */
-export function compileForEngine(text: string, file: string): CompiledRules {
+export function compileForEngine(text: string, file: string, withDetector = true): CompiledRules {
   const c = compileRules(text, file);
   return {
-    ruleset: c.ruleset, detect: c.ruleset ? createDetector(c.ruleset, { mode: 'ips' }) : null,
+    ruleset: c.ruleset, detect: c.ruleset && withDetector ? createDetector(c.ruleset, { mode: 'ips' }) : null,
     diagnostics: c.diagnostics, ruleCount: c.ruleset ? c.ruleset.rules.length : 0,
   };
 }

@@ -14,7 +14,7 @@ import type { Engine } from '../engine/types';
 import { QuellError } from '../errors';
 import { OpsWorker, OpsWorkerInit } from '../ops/ops-worker';
 import { V_ACCEPT, V_F_FLOW } from '../io/batch';
-import { warmUp, WarmupReport, WARMUP_MAX_FLOWS } from './warmup';
+import { warmUp, WarmupReport, WARMUP_MAX_FLOWS, WARMUP_OPS_LIMITS } from './warmup';
 
 export interface RulesDiagnostic { severity: string; message: string; line?: number; col?: number; code?: string; text?: string }
 export interface CompiledRules { ruleset: unknown; detect: unknown; diagnostics: RulesDiagnostic[]; ruleCount: number }
@@ -27,7 +27,7 @@ export class RulesError extends QuellError {
   }
 }
 
-type Compiler = (text: string, file: string) => CompiledRules;
+type Compiler = (text: string, file: string, withDetector?: boolean) => CompiledRules;
 let compiler: Compiler | null | undefined;
 
 /** Locate the rule compiler (signatures/). Returns null while it does not exist. */
@@ -45,11 +45,12 @@ function findCompiler(): Compiler | null {
 
 export function rulesCompilerAvailable(): boolean { return findCompiler() !== null; }
 
-/** Compile rules text; throws RulesError QUELL_E_RULES (with diagnostics) when it has errors. */
-export function compileRulesText(text: string, file: string): CompiledRules {
+/** Compile rules text; throws RulesError QUELL_E_RULES (with diagnostics) when it has errors.
+ *  `withDetector` false: no detector is built (detect: null; the caller makes its own). */
+export function compileRulesText(text: string, file: string, withDetector = true): CompiledRules {
   const c = findCompiler();
   if (!c) throw new RulesError('QUELL_E_RULES_UNAVAILABLE', 'this build has no rule compiler for inline mode yet (signatures/): run without --rules (accept all) or with --engine-module');
-  const r = c(text, file);
+  const r = c(text, file, withDetector);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || r.ruleset === null) {
     throw new RulesError('QUELL_E_RULES', `${file}: ${errors.length} error(s) in the rules`, r.diagnostics);
@@ -76,39 +77,63 @@ export interface HostedEngine {
   ops?: OpsWorker | null;
   /** swap rules (already validated by the main thread); throws RulesError when they do not compile */
   reload(text: string, file: string): void;
-  /** Warm the JIT on a throwaway engine of the same ruleset and options (src/inline/warmup.ts);
-   *  the hosted engine itself is not touched. */
-  warm(packets: number): WarmupReport;
+  /** What the JIT warm-up of EngineSpec.warmupPackets did (src/inline/warmup.ts): it ran on
+   *  throwaway engines of the same ruleset and options before `engine` was created. */
+  warmup: WarmupReport;
+  /** The warm-up's throwaway engines, referenced here so that they live as long as `engine`
+   *  (see hostEngine); never used again. */
+  readonly warmEngines?: readonly Engine[];
 }
 
+const NO_WARMUP: WarmupReport = { ms: 0, packets: 0, rounds: 0 };
+
+/**
+ * The engine a worker runs (`quell run`, the fan-out inspectors), with its ruleset compiled and
+ * the JIT warmed up first (spec.warmupPackets).
+ *
+ * Order matters, and each step avoids a measured deoptimisation of the hot path:
+ * - The warm-up runs BEFORE the real detector and engine are created. Objects built earlier keep
+ *   the hidden classes of before the warm-up; the warm-up generalises some of their fields (an
+ *   array's elements kind, a number's representation), and the first touch of such an old object
+ *   afterwards (even the stats snapshot's read) migrated it and deoptimised the code that relied
+ *   on the field (measured: onFlowEnd, "code dependencies", at the first stats snapshot).
+ * - The warm-up's throwaway engines stay reachable for as long as the hosted engine lives.
+ *   Optimised code holds weak references to objects it was specialised on (the throwaway
+ *   detectors' closures among them); when those die, the next full GC marks every such function
+ *   for deoptimisation at once. Measured in process (default.rules, one forced full GC after the
+ *   warm-up): 64 functions deoptimised, processBatch among them, when they were dropped; none of
+ *   the engine's when kept. Inline, that GC came during traffic: the first real packets ran
+ *   interpreted while TurboFan recompiled on the consumer's CPU. Their tables are small
+ *   (WARMUP_MAX_FLOWS flows, WARMUP_OPS_LIMITS for rates and scans): ~3 MB for both.
+ */
 export function hostEngine(spec: EngineSpec): HostedEngine {
   if (spec.engineModule) {
     const m = require(path.resolve(spec.engineModule)) as { createEngine: (o: Record<string, unknown>) => Engine };
     if (typeof m.createEngine !== 'function') throw new QuellError('QUELL_E_ENGINE_MODULE', `${spec.engineModule}: exports no createEngine(options)`);
     const engine = m.createEngine({ ...spec.engineOptions, rulesText: spec.rulesText, rulesFile: spec.rulesFile });
-    return { engine, reload: (text) => engine.setRuleset(text), warm: () => ({ ms: 0, packets: 0, rounds: 0 }) };
+    return { engine, reload: (text) => engine.setRuleset(text), warmup: NO_WARMUP };
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pipeline = require('../engine/pipeline') as { createEngine: (o: Record<string, unknown>) => Engine & { detect: unknown } };
-  const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>') : null;
+  const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>', false) : null;
+  const ruleset = compiled?.ruleset ?? null;
   const bypass = typeof spec.engineOptions.bypassAfterBytes === 'number' ? spec.engineOptions.bypassAfterBytes : 0;
+  const detector = (o: object): unknown => (ruleset ? (require('../engine/detect') as { createDetector: (rs: unknown, o: object) => unknown }).createDetector(ruleset, o) : null);
+  let warmup = NO_WARMUP;
+  let warmKept: Engine[] = [];
+  const packets = spec.warmupPackets ?? 0;
+  if (packets > 0) {
+    // their own detectors over the same compiled ruleset: no shared state with the real engine's
+    const scratch = () => pipeline.createEngine({ ...spec.engineOptions, maxFlows: WARMUP_MAX_FLOWS, ruleset, detect: withBypass(detector({ mode: 'ips', opsOptions: WARMUP_OPS_LIMITS }), bypass) });
+    warmKept = [scratch(), scratch()];
+    warmup = warmUp(warmKept, packets);
+  }
   const ow = spec.ops ? new OpsWorker(spec.ops) : null;
-  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset: compiled?.ruleset ?? null, detect: withOps(ow, compiled?.detect ?? null, bypass) });
-  let current = compiled;
+  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset, detect: withOps(ow, detector({ mode: 'ips' }), bypass) });
   return {
-    engine, ops: ow,
-    warm(packets: number): WarmupReport {
-      if (!(packets > 0)) return { ms: 0, packets: 0, rounds: 0 };
-      // their own detectors over the same compiled ruleset: no shared state with the real engine's
-      const scratch = () => {
-        const det = current?.ruleset ? (require('../engine/detect') as { createDetector: (rs: unknown, o: object) => unknown }).createDetector(current.ruleset, { mode: 'ips' }) : null;
-        return pipeline.createEngine({ ...spec.engineOptions, maxFlows: WARMUP_MAX_FLOWS, ruleset: current?.ruleset ?? null, detect: withBypass(det, bypass) });
-      };
-      return warmUp([scratch(), scratch()], packets);
-    },
+    engine, ops: ow, warmup, warmEngines: warmKept,
     reload(text: string, file: string): void {
       const c = compileRulesText(text, file);
-      current = c;
       // setRuleset() takes effect from the next batch; the detect hook is swapped at the same point
       // because this runs between batches (the worker handles messages only between ticks).
       engine.setRuleset(c.ruleset);

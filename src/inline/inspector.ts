@@ -28,7 +28,7 @@ function main(): void {
   const counters = { batches: 0, packets: 0, engineErrors: 0, eventsOut: 0, reloads: 0, reloadsRefused: 0, generation: 0 };
   let host;
   let warmup = { ms: 0, packets: 0, rounds: 0 };
-  try { host = hostEngine(init.engine); warmup = host.warm(init.engine.warmupPackets ?? 0); } catch (e) {
+  try { host = hostEngine(init.engine); warmup = host.warmup; } catch (e) {
     const err = e as { code?: string; message?: string; diagnostics?: unknown };
     port.postMessage({ type: 'fatal', code: err.code ?? 'QUELL_E_WORKER', message: String(err.message ?? e), diagnostics: err.diagnostics });
     return;

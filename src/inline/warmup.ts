@@ -33,6 +33,9 @@ export const WARMUP_DEFAULT_PACKETS = 150_000;
 export const WARMUP_MAX_MS = 5000;
 /** Flow table size of the throwaway engine (the code paths do not depend on it). */
 export const WARMUP_MAX_FLOWS = 4096;
+/** Rate, scan and host-tag table sizes of the throwaway detectors (the mix has a few dozen hosts;
+ *  the defaults, 65,536 each, reserve ~32 MB per detector). */
+export const WARMUP_OPS_LIMITS = { rateMaxKeys: 1024, scanMaxSources: 1024, hostTagsMax: 1024 };
 /** Packets per full warm-up batch (the addon's default batch size); every other pair of rounds
  *  uses batches of 2. */
 export const WARMUP_BATCH = 64;
@@ -109,7 +112,13 @@ function rawBatches(perBatch: number): PacketBatch[] {
       desc[d + D_FLAGS] = (i & 1) !== 0 ? F_CSUM_NOT_READY : 0;
       o += ip.length;
     });
-    out.push({ data, desc, verdict: new Uint32Array(part.length * 2), count: part.length });
+    // count is written after the literal, as NfqueueSource.recvSync writes it per batch: a field
+    // V8 has only ever seen initialised is "const", and the optimised processBatch relies on that
+    // (no reload of batch.count around its calls); the first real batch's store would then
+    // deoptimise processBatch (measured: marked "code dependencies" right at the first recvSync)
+    const b: PacketBatch = { data, desc, verdict: new Uint32Array(part.length * 2), count: 0 };
+    b.count = part.length;
+    out.push(b);
   }
   return out;
 }

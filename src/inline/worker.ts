@@ -58,7 +58,7 @@ function main(): void {
   try {
     host = hostEngine(init.engine);
     // before binding: packets meet an engine the JIT has already compiled (warmup.ts)
-    warmup = host.warm(init.engine.warmupPackets ?? 0);
+    warmup = host.warmup;
     for (const q of init.queues) sources.push(new NfqueueSource({ ...init.nfq, queue: q }));
   } catch (e) {
     for (const s of sources) s.closeSync();

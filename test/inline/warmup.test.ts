@@ -33,17 +33,20 @@ test('the warm-up mix exercises IPv4/IPv6, HTTP, DNS, UDP and ICMP, and decodes 
 
 test('warming a hosted engine (default.rules) touches only throwaway engines', () => {
   const rules = path.join(ROOT, 'signatures', 'rules', 'default.rules');
-  const host = hostEngine({ rulesText: fs.readFileSync(rules, 'utf8'), rulesFile: rules, engineModule: null, engineOptions: {} });
-  const before = JSON.stringify(host.engine.stats());
-  const rep = host.warm(3000);
+  const spec = { rulesText: fs.readFileSync(rules, 'utf8'), rulesFile: rules, engineModule: null, engineOptions: {} };
+  const cold = hostEngine(spec);
+  assert.deepEqual(cold.warmup, { ms: 0, packets: 0, rounds: 0 }, 'no warmupPackets: none');
+  const host = hostEngine({ ...spec, warmupPackets: 3000 });
+  const rep = host.warmup;
   assert.ok(rep.packets >= 3000, `ran ${rep.packets} packets`);
   assert.ok(rep.rounds >= 2, 'both scratch engines took turns');
-  assert.equal(JSON.stringify(host.engine.stats()), before, 'the real engine saw nothing');
+  assert.equal(host.warmEngines?.length, 2, 'the throwaway engines stay referenced');
+  assert.ok(host.warmEngines!.every((e) => e !== host.engine));
+  assert.equal(JSON.stringify(host.engine.stats()), JSON.stringify(cold.engine.stats()), 'the real engine saw nothing');
   assert.deepEqual(host.engine.drainEvents(), []);
   // and the real engine still works afterwards on its own traffic
   const e2 = host.engine;
   const one = warmUp([e2], 1);
   assert.equal(one.packets, warmupFrames().length);
   assert.ok(((e2.stats() as Record<string, Record<string, number>>).decoder.pkts) === one.packets);
-  assert.deepEqual(host.warm(0), { ms: 0, packets: 0, rounds: 0 }, '--warmup 0: none');
 });
