@@ -137,7 +137,7 @@ function batchTimes(desc: Uint32Array, count: number, res: ReplayResult): number
   return max;
 }
 
-function order(events: EngineEvent[], firstOrd: number, fmt: (e: EngineEvent) => string | null): string[] {
+function order(events: readonly EngineEvent[], firstOrd: number, fmt: (e: EngineEvent) => string | null): string[] {
   // One worker produces events already in key order except around the end-of-batch sweep (its
   // flows end per timeout class, not by end time): check that in one pass and sort only when
   // needed (the keys are unique, so the result is the same as always sorting).

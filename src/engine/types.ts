@@ -19,8 +19,9 @@ export interface EngineEvent {
 
 export interface Engine {
   processBatch(batch: PacketBatch): void;
-  /** Events produced since the last call (ownership passes to the caller). */
-  drainEvents(): EngineEvent[];
+  /** Events produced since the last call. The array and its events pass to the caller, who
+   *  must not modify the array (read-only: with no events it may be a shared empty one). */
+  drainEvents(): readonly EngineEvent[];
   /** End of input: flush flows/transactions still open, as events. */
   finish(): void;
   /** Swap the compiled ruleset atomically; takes effect from the next batch. */

@@ -23,7 +23,7 @@ const engine: QuellEngine = replayEngine(init.engine, init.detect);
 const format = formatterFor(init.format);
 let verdict = new Uint32Array(0);
 
-function pack(events: EngineEvent[], firstOrd: number): { lines: string[]; keys: Float64Array } {
+function pack(events: readonly EngineEvent[], firstOrd: number): { lines: string[]; keys: Float64Array } {
   const lines: string[] = [];
   const keys: number[] = [];
   for (const ev of events) {
