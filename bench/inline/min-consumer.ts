@@ -4,7 +4,7 @@
  * thread, or with `--worker` in one worker thread (as `quell run` does), so the bench can tell
  * apart what the addon + V8 cost, what a worker thread costs, and what quell's worker loop costs.
  *
- *   node dist/bench/inline/min-consumer.js QUEUE MAXLEN RCVBUF SECONDS [--worker]
+ *   node dist/bench/inline/min-consumer.js QUEUE MAXLEN RCVBUF SECONDS [--worker] [--two-calls]
  * Prints "ready" on stderr once bound; exits after SECONDS, or at once on SIGTERM (default action).
  */
 import { Worker, isMainThread, workerData, parentPort } from 'worker_threads';
@@ -19,9 +19,12 @@ function loop(a: Args, stopFlag: Int32Array): void {
   const s = new NfqueueSource({ queue: a.queue, maxlen: a.maxlen, rcvbuf: a.rcvbuf });
   process.stderr.write(`min-consumer: ready queue ${a.queue}${isMainThread ? '' : ' (worker)'}\n`);
   const end = Date.now() + a.seconds * 1000;
+  // as quell's worker (one queue): the verdicts go out with the next recv, one native call per
+  // batch; --two-calls: complete() then recv, two calls (the loop before 2026-11-21 12:10)
+  const two = process.argv.includes('--two-calls') || (!isMainThread && (workerData as { two?: boolean }).two === true);
   while (Atomics.load(stopFlag, 0) === 0 && Date.now() < end) {
     const b = s.recvSync(50);
-    if (b) s.complete(b);
+    if (b && two) s.complete(b);
   }
   s.closeSync();
 }
@@ -31,7 +34,7 @@ if (isMainThread) {
   const a: Args = { queue: q, maxlen, rcvbuf, seconds: secs };
   const stop = new Int32Array(new SharedArrayBuffer(4));
   if (process.argv.includes('--worker')) {
-    const w = new Worker(__filename, { workerData: { a, stop } });
+    const w = new Worker(__filename, { workerData: { a, stop, two: process.argv.includes('--two-calls') } });
     w.on('exit', () => process.exit(0));
   } else {
     // SIGTERM keeps its default action (the synchronous loop leaves no turn to a JS handler);

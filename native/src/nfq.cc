@@ -416,14 +416,22 @@ class Queue : public Napi::ObjectWrap<Queue> {
     if (fd_ >= 0) { close(fd_); fd_ = -1; }
   }
 
-  // ---- recv(timeoutMs) -> n ---------------------------------------------------------------------
-  // Waits up to timeoutMs for the first datagram, then takes whatever is queued, up to maxBatch,
-  // without waiting for more (recvmmsg + MSG_WAITFORONE; timeout 0 = MSG_DONTWAIT).
-  // Returns the number of packet descriptors written (0 on timeout / nothing but acks).
+  // ---- recv(timeoutMs, verdicts = 0) -> n -------------------------------------------------------
+  // First, when verdicts > 0, sends the verdicts of the previous batch's first `verdicts`
+  // descriptors (as verdict(verdicts) would): a worker that processes a batch and goes straight
+  // back to recv crosses into native code once per batch instead of twice, and the verdicts still
+  // leave before the thread blocks. Then waits up to timeoutMs for the first datagram and takes
+  // whatever is queued, up to maxBatch, without waiting for more (recvmmsg + MSG_WAITFORONE;
+  // timeout 0 = MSG_DONTWAIT). Returns the number of packet descriptors written (0 on timeout /
+  // nothing but acks); the descriptors and data of the previous batch are overwritten.
   Napi::Value Recv(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
     if (fd_ < 0) throw CodedError(env, "QUELL_E_NFQ_CLOSED", 0, "queue is closed");
     int timeoutMs = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Int32Value() : 0;
+    if (info.Length() > 1 && info[1].IsNumber()) {
+      uint32_t nv = info[1].As<Napi::Number>().Uint32Value();
+      if (nv > 0) SendVerdicts(nv);
+    }
     // No reset of msg_flags/msg_len here: recvmmsg writes both for every datagram it returns, and
     // only those are read. (A reset loop touched maxBatch mmsghdrs, 64 cache lines, between a
     // verdict and the next blocking receive, i.e. while the woken receiver waits for this CPU.)
@@ -537,8 +545,14 @@ class Queue : public Napi::ObjectWrap<Queue> {
     Napi::Env env = info.Env();
     if (fd_ < 0) throw CodedError(env, "QUELL_E_NFQ_CLOSED", 0, "queue is closed");
     uint32_t n = info.Length() > 0 && info[0].IsNumber() ? info[0].As<Napi::Number>().Uint32Value() : lastN_;
+    return Napi::Number::New(env, SendVerdicts(n));
+  }
+
+  // The verdicts of the first n descriptors (verdict_ words written by JS), in one sendmmsg.
+  // Returns the number of verdict messages. Send errors are counted, never thrown.
+  uint32_t SendVerdicts(uint32_t n) {
     if (n > maxBatch_) n = maxBatch_;
-    if (n == 0) return Napi::Number::New(env, 0);
+    if (n == 0) return 0;
     siov_.clear();
     chunks_.clear();
     uint8_t* h = hdrs_.data();
@@ -652,7 +666,7 @@ class Queue : public Napi::ObjectWrap<Queue> {
       done += (size_t)r;
     }
     if (done < mm.size()) { sendErrors_++; unsent_ += mm.size() - done; }
-    return Napi::Number::New(env, msgs);
+    return msgs;
   }
 
   Napi::Value Close(const Napi::CallbackInfo& info) {

@@ -110,8 +110,10 @@ function main(): void {
   const single = sources.length === 1;
   let rr = 0;
 
-  /** One batch from `s` through the engine and back. Returns the packet count. */
-  function step(s: NfqueueSource, timeoutMs: number): number {
+  /** One batch from `s` through the engine and back. Returns the packet count. With `defer`, the
+   *  verdicts are left pending: the next s.recvSync() sends them in the same native call as its
+   *  receive (one crossing per batch; the loop below calls it at once, or flushes first). */
+  function step(s: NfqueueSource, timeoutMs: number, defer = false): number {
     const b = s.recvSync(timeoutMs);
     if (b === null) return 0;
     latency.start();
@@ -126,7 +128,7 @@ function main(): void {
     }
     host.ops?.afterBatch(b);   // --pcap-drops: verdicts are known, bytes still valid
     latency.stop(b.count);
-    s.complete(b);
+    if (!defer) s.complete(b);
     counters.batches++;
     counters.packets += b.count;
     const ev = engine.drainEvents();
@@ -155,7 +157,7 @@ function main(): void {
     try {
       do {
         if (single) {
-          step(sources[0], IDLE_POLL_MS);
+          step(sources[0], IDLE_POLL_MS, true);
         } else {
           let got = 0;
           for (const s of sources) got += step(s, 0);
@@ -163,6 +165,7 @@ function main(): void {
         }
         if (events.length >= MAX_EVENTS_PER_POST) break;
       } while (!stop && Date.now() < end);
+      if (single) sources[0].flush();   // a deferred batch's verdicts before yielding to the event loop
     } catch (e) {
       const err = e as { code?: string; message?: string };
       port!.postMessage({ type: 'fatal', code: err.code ?? 'QUELL_E_WORKER', message: String(err.message ?? e) });
