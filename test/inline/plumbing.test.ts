@@ -148,6 +148,42 @@ test('inline: --queues 0:1 with two workers spreads traffic from several client 
   }
 });
 
+test('inline: --queues 0:1 with one worker: the worker serves both queues and every request gets through', { skip, timeout: 90_000 }, async () => {
+  // the worker's multi-queue loop (src/inline/worker.ts: non-blocking receives on each queue in
+  // turn, then a short wait on one of them; each batch completed at once): one engine sees both
+  // queues' packets, and every packet gets its verdict
+  const dir = tmpDir('1w2q');
+  const pair = NetnsPair.create('w', 8);
+  try {
+    await startHttpServer(pair, dir);
+    await applyIptables(pair, ['--queues', '0:1']);
+    const q = await startQuell(pair, ['--queues', '0:1', '--workers', '1', '--engine-module', MARKER_ENGINE], dir);
+    try {
+      for (const a of pair.clientAddrs) {
+        const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`, { from: a, maxTime: 3 });
+        assert.equal(r.code, '200', `from ${a}: ${r.stderr}`);
+      }
+      await sleep(1300);
+      const s = lastStats(q)!;
+      assert.ok(s);
+      const byQ = new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x]));
+      assert.ok(byQ.get(0).packets > 0 && byQ.get(1).packets > 0, 'both queues saw packets');
+      assert.equal(byQ.get(0).worker, byQ.get(1).worker, 'one worker owns both queues');
+      const engines = s.inline.engine as any[];
+      assert.equal(engines.length, 1);
+      const perQ = engines[0].marker.per_queue as Record<string, number>;
+      assert.equal(perQ['0'], byQ.get(0).packets, 'the one engine inspected every packet of queue 0');
+      assert.equal(perQ['1'], byQ.get(1).packets, 'and of queue 1');
+      for (const x of byQ.values()) assert.equal(x.verdicts.accept, x.packets, `queue ${x.queue}: every packet got its verdict`);
+    } finally {
+      assert.equal(await q.stop('SIGINT'), 0);
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('inline: kill -9 under traffic; with --queue-bypass new traffic flows again at once, without it it does not', { skip, timeout: 90_000 }, async () => {
   const dir = tmpDir('kill');
   const pair = NetnsPair.create('k');
