@@ -7,10 +7,11 @@
  *       the same rep ((c) likewise).
  *   (b) added latency of one queue traversal: UDP request/response RTT. Each quell column runs at
  *       the same time as the C loop (C on queue 0, quell on queue 1) and an unqueued port; the
- *       client sends request i to port i % 3, so the three sample sets interleave request by request
- *       and see the same machine state (this VM's RTT is bimodal over seconds: separate runs per
- *       consumer compared one mode with the other). added = median (p99) - unqueued median (p99) of
- *       the same run; "vs C" = quell's median (p99) - C's of the same run; the median over the reps.
+ *       client sends --rtt-block requests (500) to each port in turn, so the three sample sets
+ *       interleave in time and see the same machine state (this VM's RTT is bimodal over seconds:
+ *       separate runs per consumer compared one mode with the other). added = median (p99) -
+ *       unqueued median (p99) of the same run; "vs C" = quell's median (p99) - C's of the same
+ *       run; the median over the reps.
  *   (c) TCP throughput with GSO (one stream, 4 s).
  * quell runs with its default engine (decode, flows, TCP reassembly, app parsers) and, for the
  * headline, the rules of --rules (default signatures/rules/default.rules, as issue 5's goals ask),

@@ -1157,13 +1157,11 @@ export function compileRules(text: string, file: string): { ruleset: CompiledRul
 }
 
 /**
- * engine-host.ts entry (`quell run`): preferred over the packet-level adapter when present.
- * Inline: mode 'ips' (verdicts applied, sticky flow verdicts through engine.setFlowVerdict).
+ * engine-host.ts entry (`quell run`): the compiled ruleset and its diagnostics. The detectors
+ * (mode 'ips': verdicts applied, sticky flow verdicts through engine.setFlowVerdict) are made by
+ * hostEngine, one per engine, so validating a ruleset (the main thread before a reload) builds none.
  */
-export function compileForEngine(text: string, file: string, withDetector = true): CompiledRules {
+export function compileForEngine(text: string, file: string): CompiledRules {
   const c = compileRules(text, file);
-  return {
-    ruleset: c.ruleset, detect: c.ruleset && withDetector ? createDetector(c.ruleset, { mode: 'ips' }) : null,
-    diagnostics: c.diagnostics, ruleCount: c.ruleset ? c.ruleset.rules.length : 0,
-  };
+  return { ruleset: c.ruleset, diagnostics: c.diagnostics, ruleCount: c.ruleset ? c.ruleset.rules.length : 0 };
 }

@@ -17,7 +17,8 @@ import { V_ACCEPT, V_F_FLOW } from '../io/batch';
 import { warmUp, WarmupReport, WARMUP_MAX_FLOWS, WARMUP_OPS_LIMITS } from './warmup';
 
 export interface RulesDiagnostic { severity: string; message: string; line?: number; col?: number; code?: string; text?: string }
-export interface CompiledRules { ruleset: unknown; detect: unknown; diagnostics: RulesDiagnostic[]; ruleCount: number }
+/** A compiled ruleset (no detector: hostEngine builds those, one per engine). */
+export interface CompiledRules { ruleset: unknown; diagnostics: RulesDiagnostic[]; ruleCount: number }
 
 export class RulesError extends QuellError {
   readonly diagnostics: RulesDiagnostic[];
@@ -27,7 +28,7 @@ export class RulesError extends QuellError {
   }
 }
 
-type Compiler = (text: string, file: string, withDetector?: boolean) => CompiledRules;
+type Compiler = (text: string, file: string) => CompiledRules;
 let compiler: Compiler | null | undefined;
 
 /** Locate the rule compiler (signatures/). Returns null while it does not exist. */
@@ -45,12 +46,11 @@ function findCompiler(): Compiler | null {
 
 export function rulesCompilerAvailable(): boolean { return findCompiler() !== null; }
 
-/** Compile rules text; throws RulesError QUELL_E_RULES (with diagnostics) when it has errors.
- *  `withDetector` false: no detector is built (detect: null; the caller makes its own). */
-export function compileRulesText(text: string, file: string, withDetector = true): CompiledRules {
+/** Compile rules text; throws RulesError QUELL_E_RULES (with diagnostics) when it has errors. */
+export function compileRulesText(text: string, file: string): CompiledRules {
   const c = findCompiler();
   if (!c) throw new RulesError('QUELL_E_RULES_UNAVAILABLE', 'this build has no rule compiler for inline mode yet (signatures/): run without --rules (accept all) or with --engine-module');
-  const r = c(text, file, withDetector);
+  const r = c(text, file);
   const errors = r.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0 || r.ruleset === null) {
     throw new RulesError('QUELL_E_RULES', `${file}: ${errors.length} error(s) in the rules`, r.diagnostics);
@@ -115,21 +115,22 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
   }
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const pipeline = require('../engine/pipeline') as { createEngine: (o: Record<string, unknown>) => Engine & { detect: unknown } };
-  const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>', false) : null;
+  const compiled = spec.rulesText !== null ? compileRulesText(spec.rulesText, spec.rulesFile ?? '<rules>') : null;
   const ruleset = compiled?.ruleset ?? null;
   const bypass = typeof spec.engineOptions.bypassAfterBytes === 'number' ? spec.engineOptions.bypassAfterBytes : 0;
-  const detector = (o: object): unknown => (ruleset ? (require('../engine/detect') as { createDetector: (rs: unknown, o: object) => unknown }).createDetector(ruleset, o) : null);
+  // every detector (throwaway, real, after a reload) is made here, inline mode 'ips'
+  const detector = (rs: unknown, o: object): unknown => (rs ? (require('../engine/detect') as { createDetector: (rs: unknown, o: object) => unknown }).createDetector(rs, { mode: 'ips', ...o }) : null);
   let warmup = NO_WARMUP;
   let warmKept: Engine[] = [];
   const packets = spec.warmupPackets ?? 0;
   if (packets > 0) {
     // their own detectors over the same compiled ruleset: no shared state with the real engine's
-    const scratch = () => pipeline.createEngine({ ...spec.engineOptions, maxFlows: WARMUP_MAX_FLOWS, ruleset, detect: withBypass(detector({ mode: 'ips', opsOptions: WARMUP_OPS_LIMITS }), bypass) });
+    const scratch = () => pipeline.createEngine({ ...spec.engineOptions, maxFlows: WARMUP_MAX_FLOWS, ruleset, detect: withBypass(detector(ruleset, { opsOptions: WARMUP_OPS_LIMITS }), bypass) });
     warmKept = [scratch(), scratch()];
     warmup = warmUp(warmKept, packets);
   }
   const ow = spec.ops ? new OpsWorker(spec.ops) : null;
-  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset, detect: withOps(ow, detector({ mode: 'ips' }), bypass) });
+  const engine = pipeline.createEngine({ ...spec.engineOptions, ruleset, detect: withOps(ow, detector(ruleset, {}), bypass) });
   return {
     engine, ops: ow, warmup, warmEngines: warmKept,
     reload(text: string, file: string): void {
@@ -137,7 +138,7 @@ export function hostEngine(spec: EngineSpec): HostedEngine {
       // setRuleset() takes effect from the next batch; the detect hook is swapped at the same point
       // because this runs between batches (the worker handles messages only between ticks).
       engine.setRuleset(c.ruleset);
-      (engine as unknown as { detect: unknown }).detect = withOps(ow, c.detect, bypass);
+      (engine as unknown as { detect: unknown }).detect = withOps(ow, detector(c.ruleset, {}), bypass);
     },
   };
 }

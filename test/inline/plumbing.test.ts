@@ -113,15 +113,19 @@ test('inline: benign passes, drop never reaches the server, reject resets within
   }
 });
 
-test('inline: --queues 0:1 with two workers spreads traffic from several client addresses over both queues', { skip, timeout: 90_000 }, async () => {
-  const dir = tmpDir('2q');
-  // --queue-balance hashes the address pair only (random seed per boot): 8 client addresses make
-  // "all on one queue" a 1-in-128 event instead of 1-in-2 with two addresses.
-  const pair = NetnsPair.create('q', 8);
+/**
+ * Two queues (--queues 0:1) and `workers` workers: one request from each of 8 client addresses
+ * (--queue-balance hashes the address pair only, with a random seed per boot: 8 addresses make
+ * "all on one queue" a 1-in-128 event instead of 1-in-2 with two), every one answered; then the
+ * last stats event and its queues by number go to `check`.
+ */
+async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: Map<number, any>) => void): Promise<void> {
+  const dir = tmpDir(tag);
+  const pair = NetnsPair.create(tag.slice(0, 1), 8);
   try {
     await startHttpServer(pair, dir);
     await applyIptables(pair, ['--queues', '0:1']);
-    const q = await startQuell(pair, ['--queues', '0:1', '--workers', '2', '--engine-module', MARKER_ENGINE], dir);
+    const q = await startQuell(pair, ['--queues', '0:1', '--workers', String(workers), '--engine-module', MARKER_ENGINE], dir);
     try {
       for (const a of pair.clientAddrs) {
         const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`, { from: a });
@@ -130,15 +134,7 @@ test('inline: --queues 0:1 with two workers spreads traffic from several client 
       await sleep(1300);
       const s = lastStats(q)!;
       assert.ok(s);
-      const byQ = new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x]));
-      assert.ok(byQ.get(0).packets > 0, 'queue 0 saw packets');
-      assert.ok(byQ.get(1).packets > 0, 'queue 1 saw packets');
-      assert.notEqual(byQ.get(0).worker, byQ.get(1).worker, 'each queue has its own worker');
-      const engines = s.inline.engine as any[];
-      assert.equal(engines.length, 2);
-      for (const e of engines) assert.ok(e.marker.batches > 0, 'both workers inspected traffic');
-      const total = byQ.get(0).packets + byQ.get(1).packets;
-      assert.ok(total >= 8 * 6, `at least 6 packets per request (SYN, ACK, request, ... both directions), got ${total}`);
+      check(s, new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x])));
     } finally {
       assert.equal(await q.stop('SIGINT'), 0);
     }
@@ -146,42 +142,35 @@ test('inline: --queues 0:1 with two workers spreads traffic from several client 
     pair.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('inline: --queues 0:1 with two workers spreads traffic from several client addresses over both queues', { skip, timeout: 90_000 }, async () => {
+  await twoQueues('q2w', 2, (s, byQ) => {
+    assert.ok(byQ.get(0).packets > 0, 'queue 0 saw packets');
+    assert.ok(byQ.get(1).packets > 0, 'queue 1 saw packets');
+    assert.notEqual(byQ.get(0).worker, byQ.get(1).worker, 'each queue has its own worker');
+    const engines = s.inline.engine as any[];
+    assert.equal(engines.length, 2);
+    for (const e of engines) assert.ok(e.marker.batches > 0, 'both workers inspected traffic');
+    const total = byQ.get(0).packets + byQ.get(1).packets;
+    assert.ok(total >= 8 * 6, `at least 6 packets per request (SYN, ACK, request, ... both directions), got ${total}`);
+  });
 });
 
 test('inline: --queues 0:1 with one worker: the worker serves both queues and every request gets through', { skip, timeout: 90_000 }, async () => {
   // the worker's multi-queue loop (src/inline/worker.ts: non-blocking receives on each queue in
   // turn, then a short wait on one of them; each batch completed at once): one engine sees both
   // queues' packets, and every packet gets its verdict
-  const dir = tmpDir('1w2q');
-  const pair = NetnsPair.create('w', 8);
-  try {
-    await startHttpServer(pair, dir);
-    await applyIptables(pair, ['--queues', '0:1']);
-    const q = await startQuell(pair, ['--queues', '0:1', '--workers', '1', '--engine-module', MARKER_ENGINE], dir);
-    try {
-      for (const a of pair.clientAddrs) {
-        const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`, { from: a, maxTime: 3 });
-        assert.equal(r.code, '200', `from ${a}: ${r.stderr}`);
-      }
-      await sleep(1300);
-      const s = lastStats(q)!;
-      assert.ok(s);
-      const byQ = new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x]));
-      assert.ok(byQ.get(0).packets > 0 && byQ.get(1).packets > 0, 'both queues saw packets');
-      assert.equal(byQ.get(0).worker, byQ.get(1).worker, 'one worker owns both queues');
-      const engines = s.inline.engine as any[];
-      assert.equal(engines.length, 1);
-      const perQ = engines[0].marker.per_queue as Record<string, number>;
-      assert.equal(perQ['0'], byQ.get(0).packets, 'the one engine inspected every packet of queue 0');
-      assert.equal(perQ['1'], byQ.get(1).packets, 'and of queue 1');
-      for (const x of byQ.values()) assert.equal(x.verdicts.accept, x.packets, `queue ${x.queue}: every packet got its verdict`);
-    } finally {
-      assert.equal(await q.stop('SIGINT'), 0);
-    }
-  } finally {
-    pair.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  await twoQueues('w1q2', 1, (s, byQ) => {
+    assert.ok(byQ.get(0).packets > 0 && byQ.get(1).packets > 0, 'both queues saw packets');
+    assert.equal(byQ.get(0).worker, byQ.get(1).worker, 'one worker owns both queues');
+    const engines = s.inline.engine as any[];
+    assert.equal(engines.length, 1);
+    const perQ = engines[0].marker.per_queue as Record<string, number>;
+    assert.equal(perQ['0'], byQ.get(0).packets, 'the one engine inspected every packet of queue 0');
+    assert.equal(perQ['1'], byQ.get(1).packets, 'and of queue 1');
+    for (const x of byQ.values()) assert.equal(x.verdicts.accept, x.packets, `queue ${x.queue}: every packet got its verdict`);
+  });
 });
 
 test('inline: kill -9 under traffic; with --queue-bypass new traffic flows again at once, without it it does not', { skip, timeout: 90_000 }, async () => {
