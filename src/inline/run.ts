@@ -37,6 +37,8 @@ export interface RunOptions {
   eveFile: string | null;
   bypassAfter: number | null;
   maxBatch: number;
+  /** --busy-poll: microseconds a worker keeps polling after a packet instead of sleeping (0 = off) */
+  busyPollUs?: number;
   maxlen: number;
   copyRange: number;
   rcvbuf: number;
@@ -90,7 +92,7 @@ interface WorkerState {
   answered: boolean;
   /** a fan-out helper (stopped after the readers, so no reader waits on a stopped helper) */
   helper: boolean;
-  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number>; latency?: LatencySnapshot; warmup?: { ms: number; packets: number; rounds: number } } | null;
+  last: { index: number; queues: (NfqNativeStats & NfqJsStats)[]; worker: Record<string, number>; engine: Record<string, unknown>; fanout?: Record<string, number>; busyPoll?: { spins: number; hits: number }; latency?: LatencySnapshot; warmup?: { ms: number; packets: number; rounds: number } } | null;
 }
 
 export interface RunIo {
@@ -179,7 +181,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
     }
     const init: WorkerInit = {
       index, queues, fanout,
-      nfq: { maxBatch: opts.maxBatch, maxlen: opts.maxlen, copyRange: opts.copyRange, rcvbuf: opts.rcvbuf, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
+      nfq: { maxBatch: opts.maxBatch, busyPollUs: opts.busyPollUs ?? 0, maxlen: opts.maxlen, copyRange: opts.copyRange, rcvbuf: opts.rcvbuf, failOpen: opts.failOpen, gso: opts.gso, conntrack: opts.conntrack, markShift: opts.markShift },
       engine: { ...engineSpec, ops: ops ? ops.workerInit(index) : null },
       failOpen: opts.failOpen,
       statsEveryMs: Math.min(1000, opts.statsIntervalMs),
@@ -284,6 +286,8 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
             reject: q.reject, accept_flow: q.acceptFlow, drop_flow: q.dropFlow, replaced: q.replaced, replace_refused: q.replaceRefused,
           },
           verdict_msgs: { single: q.verdictMsgsSingle, batch: q.verdictMsgsBatch, send_calls: q.sendCalls },
+          // busy poll of a one-queue worker (--busy-poll; several queues per worker: the worker's own)
+          busy_poll: q.busyPollUs ? { window_us: q.busyPollUs, hits: q.busyHits, spins: q.busySpins, spin_us: q.busyUs } : null,
           enobufs: q.enobufs, id_gaps: q.idGaps, truncated: q.truncated, malformed: q.malformed, loop_guard: q.loopGuard,
           send_errors: q.sendErrors, verdict_errors: q.verdictErrors, setup_accepted: q.setupAccepted,
           kernel: k ? { queue_dropped: k.queueDropped, user_dropped: k.userDropped, inflight: k.inflight, id_sequence: k.idSequence, portid: k.portid } : null,
@@ -302,7 +306,7 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
         uptime_s: Math.round((Date.now() - started) / 100) / 10, generation, policy: opts.failOpen ? 'fail-open' : 'fail-closed',
         eve_file: eveFile ? { ...eveFile.counters } : null,
         queues,
-        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null, verdict_latency: s.last?.latency ?? null, warmup: s.last?.warmup ?? null })),
+        workers: states.map((s) => ({ index: s.init.index, queues: s.init.queues, helper: s.helper, ...(s.last?.worker ?? {}), fanout: s.last?.fanout ?? null, busy_poll: s.last?.busyPoll ?? null, verdict_latency: s.last?.latency ?? null, warmup: s.last?.warmup ?? null })),
         engine: states.map((s) => s.last?.engine ?? null),
       },
     };

@@ -13,7 +13,7 @@
  *               | {type:'stats', stats} | {type:'reloaded', gen, ok, error?} | {type:'closed', stats}
  */
 import { parentPort, workerData } from 'worker_threads';
-import { NfqueueSource, NfqOptions } from '../io/nfqueue';
+import { NfqueueSource, NfqOptions, loadNfqAddon } from '../io/nfqueue';
 import { V_ACCEPT, V_DROP } from '../io/batch';
 import { hostEngine, EngineSpec, HostedEngine, RulesError } from './engine-host';
 import type { EngineEvent } from '../engine/types';
@@ -59,7 +59,10 @@ function main(): void {
     host = hostEngine(init.engine);
     // before binding: packets meet an engine the JIT has already compiled (warmup.ts)
     warmup = host.warmup;
-    for (const q of init.queues) sources.push(new NfqueueSource({ ...init.nfq, queue: q }));
+    // Busy poll: a worker with one queue spins inside the native receive; a worker with several
+    // spins here, over all of them (a native spin on one would leave the others waiting).
+    const nativeBusy = init.queues.length === 1 ? init.nfq.busyPollUs ?? 0 : 0;
+    for (const q of init.queues) sources.push(new NfqueueSource({ ...init.nfq, busyPollUs: nativeBusy, queue: q }));
   } catch (e) {
     for (const s of sources) s.closeSync();
     sources = [];
@@ -78,6 +81,7 @@ function main(): void {
     index: init.index,
     queues: sources.map((s) => s.stats()),
     worker: { ...counters },
+    busyPoll: multiBusyMs > 0 ? { ...busy } : undefined,
     warmup,
     latency: latency.snapshot(),
     ops: host.ops ? host.ops.stats() : undefined,
@@ -109,6 +113,11 @@ function main(): void {
 
   const single = sources.length === 1;
   let rr = 0;
+  /** several queues: the JS busy-poll window (ms) and when the last packet came (performance.now) */
+  const multiBusyMs = single ? 0 : (init.nfq.busyPollUs ?? 0) / 1000;
+  const relax = multiBusyMs > 0 ? loadNfqAddon().relax : null;
+  let lastGotMs = 0;
+  const busy = { spins: 0, hits: 0 };
 
   /** One batch from `s` through the engine and back. Returns the packet count. With `defer`, the
    *  verdicts are left pending: the next s.recvSync() sends them in the same native call as its
@@ -161,7 +170,11 @@ function main(): void {
         } else {
           let got = 0;
           for (const s of sources) got += step(s, 0);
-          if (got === 0) { step(sources[rr], MULTI_POLL_MS); rr = (rr + 1) % sources.length; }
+          if (got === 0) {
+            if (relax !== null && performance.now() - lastGotMs < multiBusyMs) { relax(); busy.spins++; continue; }
+            got = step(sources[rr], MULTI_POLL_MS); rr = (rr + 1) % sources.length;
+          } else if (relax !== null && performance.now() - lastGotMs < multiBusyMs) busy.hits++;
+          if (got > 0 && relax !== null) lastGotMs = performance.now();
         }
         if (events.length >= MAX_EVENTS_PER_POST) break;
       } while (!stop && Date.now() < end);

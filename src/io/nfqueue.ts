@@ -32,6 +32,8 @@ import { MarkLayout, markLayout } from '../inline/marks';
 /** Bytes per received datagram: a 64 KiB GSO super-packet plus netlink attributes. */
 export const SLOT_SIZE = 65536 + 1024;
 export const DEFAULT_MAX_BATCH = 64;
+/** Upper bound of --busy-poll (us): longer windows would keep a CPU busy through real idle gaps. */
+export const MAX_BUSY_POLL_US = 100_000;
 export const DEFAULT_MAXLEN = 4096;
 export const DEFAULT_COPY_RANGE = 0xffff;
 /** rcvbuf must hold maxlen packets' worth of messages; 64 MiB covers 4096 x 16 KiB. */
@@ -68,10 +70,15 @@ export interface NfqNativeStats {
   verdictMsgsSingle: number; verdictMsgsBatch: number; badVerdicts: number; replaced: number; replaceRefused: number;
   sendCalls: number; sendErrors: number; unsentDatagrams: number; lastSendErrno: number;
   verdictErrors: number; lastVerdictErrno: number; batchHist: number[]; open: boolean;
+  /** busy poll (NfqOptions.busyPollUs): the window, spins (MSG_DONTWAIT tries that found nothing),
+   *  hits (receives served while spinning, i.e. wake-ups avoided) and the time spent spinning */
+  busyPollUs: number; busySpins: number; busyHits: number; busyUs: number;
 }
 export interface NfqAddon {
   Queue: new (opts: object, data: ArrayBuffer, desc: Uint32Array, verdict: Uint32Array) => NfqAddonQueue;
   fixChecksums(u8: Uint8Array, off: number, len: number): boolean;
+  /** sched_yield(): a busy-polling JS loop gives the CPU to tasks woken on it (worker.ts) */
+  relax(): void;
   DESC_STRIDE: number;
   ABI: number;
 }
@@ -123,6 +130,11 @@ export interface NfqOptions {
   conntrack?: boolean;
   /** Mark bit layout shared with `quell iptables` (src/inline/marks.ts). */
   markShift?: number;
+  /** Busy poll (`quell run --busy-poll US`, default 0 = off): a blocking recvSync() first retries
+   *  without sleeping while the last packet is less than this many microseconds old, so a
+   *  steady flow of packets never waits for this thread to wake up. Costs a CPU while traffic
+   *  flows; idle once the window has passed (native/src/nfq.cc BusyPoll). */
+  busyPollUs?: number;
 }
 
 /** Counters kept on the JS side of the seam. */
@@ -164,7 +176,7 @@ export class NfqueueSource implements PacketSource {
         queue: opts.queue, maxBatch: this.maxBatch, slotSize: SLOT_SIZE,
         maxlen: opts.maxlen ?? DEFAULT_MAXLEN, copyRange: opts.copyRange ?? DEFAULT_COPY_RANGE,
         rcvbuf: opts.rcvbuf ?? DEFAULT_RCVBUF, failOpen: opts.failOpen ?? false, gso: opts.gso ?? true,
-        conntrack: opts.conntrack ?? false,
+        conntrack: opts.conntrack ?? false, busyPollUs: opts.busyPollUs ?? 0,
       }, data, desc, verdict);
     } catch (e) { wrapNativeError(e); }
   }

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { loadNfqAddon } from '../../src/io/nfqueue';
-import { startQuell, startHttpServer, curl, tmpDir, applyIptables, MARKER_ENGINE, FIXTURES, lastStats, sleep, httpDnsScenario } from './helpers';
+import { Quell, startQuell, startHttpServer, curl, tmpDir, applyIptables, MARKER_ENGINE, FIXTURES, lastStats, sleep, httpDnsScenario } from './helpers';
 
 const avail = netnsAvailability();
 const skip = avail.ok ? false : `skipped: ${avail.reason}`;
@@ -119,13 +119,13 @@ test('inline: benign passes, drop never reaches the server, reject resets within
  * "all on one queue" a 1-in-128 event instead of 1-in-2 with two), every one answered; then the
  * last stats event and its queues by number go to `check`.
  */
-async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: Map<number, any>) => void): Promise<void> {
+async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: Map<number, any>, q: Quell) => void | Promise<void>, extra: string[] = []): Promise<void> {
   const dir = tmpDir(tag);
   const pair = NetnsPair.create(tag.slice(0, 1), 8);
   try {
     await startHttpServer(pair, dir);
     await applyIptables(pair, ['--queues', '0:1']);
-    const q = await startQuell(pair, ['--queues', '0:1', '--workers', String(workers), '--engine-module', MARKER_ENGINE], dir);
+    const q = await startQuell(pair, ['--queues', '0:1', '--workers', String(workers), '--engine-module', MARKER_ENGINE, ...extra], dir);
     try {
       for (const a of pair.clientAddrs) {
         const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`, { from: a });
@@ -134,7 +134,7 @@ async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: 
       await sleep(1300);
       const s = lastStats(q)!;
       assert.ok(s);
-      check(s, new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x])));
+      await check(s, new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x])), q);
     } finally {
       assert.equal(await q.stop('SIGINT'), 0);
     }
@@ -382,4 +382,57 @@ test('inline: userspace fan-out (--queues 0 --workers 2): one client, many flows
     pair.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+/** CPU seconds (user + system, all threads) a process used during `ms` (from /proc/PID/stat). */
+async function cpuDuring(pid: number, ms: number): Promise<number> {
+  const tick = 100;   // USER_HZ: fixed at 100 for /proc on Linux
+  const read = () => { const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) / tick; };
+  const a = read();
+  await sleep(ms);
+  return read() - a;
+}
+
+test('inline: --busy-poll with one queue: packets are taken while spinning (hits counted, every one verdicted); once traffic stops the worker sleeps', { skip, timeout: 90_000 }, async () => {
+  const dir = tmpDir('bp1');
+  const pair = NetnsPair.create('b');
+  try {
+    await startHttpServer(pair, dir);
+    await applyIptables(pair, ['--queues', '0']);
+    // 20 ms: the packets of one curl exchange (SYN, ACK, request, ... answers) arrive within it
+    const q = await startQuell(pair, ['--queues', '0', '--busy-poll', '20000', '--engine-module', MARKER_ENGINE], dir);
+    try {
+      for (let i = 0; i < 5; i++) assert.equal(curl(pair, `http://${pair.serverAddr}:8080/hello.txt`).code, '200');
+      await sleep(1300);
+      const s = lastStats(q)!;
+      const x = s.inline.queues[0];
+      assert.deepEqual(Object.keys(x.busy_poll).sort(), ['hits', 'spin_us', 'spins', 'window_us']);
+      assert.equal(x.busy_poll.window_us, 20000);
+      assert.ok(x.busy_poll.hits > 0, `receives served while spinning: ${JSON.stringify(x.busy_poll)}`);
+      assert.ok(x.busy_poll.spin_us > 0);
+      assert.equal(x.verdicts.accept, x.packets, 'every packet got its verdict');
+      // idle: the window has long passed, so the worker blocks in recvmmsg (a spinner would use ~1 s)
+      const cpu = await cpuDuring(q.proc.pid!, 1000);
+      assert.ok(cpu < 0.3, `idle quell used ${cpu} s of CPU in 1 s`);
+    } finally {
+      assert.equal(await q.stop('SIGINT'), 0);
+    }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('inline: --busy-poll with one worker owning two queues: the worker spins over both, every packet verdicted, idle afterwards', { skip, timeout: 90_000 }, async () => {
+  await twoQueues('bp2', 1, async (s, byQ, q) => {
+    assert.ok(byQ.get(0).packets > 0 && byQ.get(1).packets > 0, 'both queues saw packets');
+    for (const x of byQ.values()) {
+      assert.equal(x.busy_poll, null, 'no native spin on one queue of several');
+      assert.equal(x.verdicts.accept, x.packets, `queue ${x.queue}: every packet got its verdict`);
+    }
+    const w = s.inline.workers[0].busy_poll;
+    assert.ok(w && w.spins > 0 && w.hits > 0, `the worker's own spin over both queues: ${JSON.stringify(w)}`);
+    const cpu = await cpuDuring(q.proc.pid!, 1000);
+    assert.ok(cpu < 0.3, `idle quell used ${cpu} s of CPU in 1 s`);
+  }, ['--busy-poll', '20000']);
 });

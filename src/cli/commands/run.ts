@@ -9,7 +9,7 @@ import { parseQueues, runInline, RunOptions, formatDiagnostic } from '../../inli
 import { RulesError } from '../../inline/engine-host';
 import { DEFAULT_MARK_SHIFT } from '../../inline/marks';
 import { OPS_FLAGS, OPS_USAGE, opsOptionsFromArgs } from '../../ops/flags';
-import { DEFAULT_MAX_BATCH, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
+import { DEFAULT_MAX_BATCH, MAX_BUSY_POLL_US, DEFAULT_MAXLEN, DEFAULT_COPY_RANGE, DEFAULT_RCVBUF } from '../../io/nfqueue';
 import { httpLimitsFlag, MAX_HTTP_BODY_LIMIT, engineLimitsFlags } from './engine-flags';
 import { DEFAULT_MAX_FLOWS } from '../../engine/flows';
 import { DEFAULT_STREAM_DEPTH } from '../../engine/tcp-stream';
@@ -33,6 +33,9 @@ options:
                         the kernel-only equivalent is quell iptables --bypass-after (connbytes)
   --stats-interval S    seconds between stats events (default 10)
   --max-batch N         packets per receive batch (default ${DEFAULT_MAX_BATCH})
+  --busy-poll US        after each packet, keep polling the queue for US microseconds instead of
+                        sleeping (default 0 = off, max ${MAX_BUSY_POLL_US}): lower latency (no thread
+                        wake-up), one CPU busy per worker while traffic flows; docs/inline.md
   --queue-maxlen N      kernel queue length per queue (default ${DEFAULT_MAXLEN})
   --copy-range N        bytes of each packet copied to quell (default ${DEFAULT_COPY_RANGE} = whole packet)
   --rcvbuf BYTES        netlink receive buffer per queue (default ${DEFAULT_RCVBUF}; size it >= maxlen x ~1 KiB)
@@ -64,7 +67,7 @@ export const command: Command = {
   usage,
   async run(argv: string[]): Promise<number> {
     const p = parseArgs(argv, {
-      values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch',
+      values: ['--queues', '--rules', '--workers', '--eve', '--bypass-after', '--stats-interval', '--max-batch', '--busy-poll',
         '--queue-maxlen', '--copy-range', '--rcvbuf', '--mark-shift', '--engine-module', '--http-body-limit', '--warmup', '--max-flows', '--stream-depth', '--midstream', ...OPS_FLAGS.values],
       bools: ['--fail-open', '--fail-closed', '--no-gso', '--conntrack', ...OPS_FLAGS.bools],
       multi: OPS_FLAGS.multi,
@@ -81,6 +84,7 @@ export const command: Command = {
       eveFile: flagStr(p, '--eve') ?? null,
       bypassAfter: ba !== undefined ? flagInt(p, '--bypass-after', 0, 1) : null,
       maxBatch: flagInt(p, '--max-batch', DEFAULT_MAX_BATCH, 1, 1024),
+      busyPollUs: flagInt(p, '--busy-poll', 0, 0, MAX_BUSY_POLL_US),
       maxlen: flagInt(p, '--queue-maxlen', DEFAULT_MAXLEN, 1, 1 << 20),
       copyRange: flagInt(p, '--copy-range', DEFAULT_COPY_RANGE, 0, 0xffff),
       rcvbuf: flagInt(p, '--rcvbuf', DEFAULT_RCVBUF, 65536, 2 ** 31 - 1),
