@@ -21,6 +21,7 @@
  *
  * usage (root): node dist/bench/inline/inline.js [--reps N] [--quick] [--rules FILE | --no-rules]
  *               [--only a,b,c] [--engine-module FILE] [--profile DIR] [--rtt-n N] [--rtt-block N] [--cold] [--plumbing] [--quell-args 'A B'] [--node-args 'A B'] [--consumer-logs DIR]
+ *               [--busy-poll US] [--c-busy-poll US]
  * Writes bench/out/inline.json and prints a markdown table. The machine is shared: the load
  * average is recorded next to every figure. For every quell run the worker's verdict-latency
  * histogram (time from recv return to verdict send, i.e. engine + worker loop per batch; see
@@ -50,8 +51,14 @@ const LOG_DIR = args.includes('--consumer-logs') ? path.resolve(args[args.indexO
  *  interleave request by request, but then each consumer's caches are cold from the other's work
  *  at every request, which penalises the larger process (a bias measured in docs/performance.md) */
 const RTT_BLOCK = args.includes('--rtt-block') ? Number(args[args.indexOf('--rtt-block') + 1]) : 500;
+/** --busy-poll US: every quell column runs with `quell run --busy-poll US` (the C loop does not,
+ *  unless --c-busy-poll: then both use the same receive technique and the difference is the rest) */
+const BUSY_US = args.includes('--busy-poll') ? Number(args[args.indexOf('--busy-poll') + 1]) : 0;
+/** --c-busy-poll US: the C loop busy-polls too (bench/inline/c/nfqc.c BUSY_US) */
+const C_BUSY_US = args.includes('--c-busy-poll') ? Number(args[args.indexOf('--c-busy-poll') + 1]) : 0;
 /** --quell-args 'A B ...': extra arguments for every quell run column (e.g. '--max-flows 4096') */
-const QUELL_ARGS = args.includes('--quell-args') ? args[args.indexOf('--quell-args') + 1].split(' ').filter(Boolean) : [];
+const QUELL_ARGS = [...(args.includes('--quell-args') ? args[args.indexOf('--quell-args') + 1].split(' ').filter(Boolean) : []),
+  ...(BUSY_US > 0 ? ['--busy-poll', String(BUSY_US)] : [])];
 /** --cold: one more column, the headline's rules with `quell run --warmup 0` (no JIT warm-up) */
 const COLD = args.includes('--cold');
 /** --plumbing: columns that separate the receive/verdict plumbing from the engine: the smallest
@@ -95,7 +102,7 @@ const CONSUMERS: Consumer[] = PLUMBING ? ['c', 'node_min', 'node_min_worker', 'q
 const QUELLS = CONSUMERS.filter((k) => k !== 'c') as Exclude<Consumer, 'c'>[];
 
 /** Per-packet verdict latency of one quell run (the worker's histogram, docs/inline.md "Stats"). */
-interface VerdictLat { mean_us: number; p50_us: number; p99_us: number; packets: number }
+interface VerdictLat { mean_us: number; p50_us: number; p99_us: number; packets: number; busy_hits?: number; busy_spin_s?: number; recv_calls?: number }
 /** RTT median and p99 of one port in one interleaved run, us */
 interface Lat { p50: number; p99: number }
 type QuellHandle = { p: ChildProcess; err: () => string; out: () => string; eve: string | null; kind: Consumer };
@@ -136,7 +143,7 @@ class Bench {
     const rules = (kind === 'quell' || kind === 'quell_cold') && RULES ? ['--rules', RULES] : [];
     if (kind === 'quell_cold') rules.push('--warmup', '0');
     const c = kind === 'c'
-      ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), [qs, String(extra.maxlen), String(extra.rcvbuf), '64', '120'])
+      ? this.run(this.pair.server, 1, path.join(TOOLS, 'nfqc'), [qs, String(extra.maxlen), String(extra.rcvbuf), '64', '120', '-1', String(C_BUSY_US)])
       : minNode ? this.run(this.pair.server, 1, process.execPath, [...NODE_ARGS, path.join(__dirname, 'min-consumer.js'), qs, String(extra.maxlen), String(extra.rcvbuf), '120', ...(kind === 'node_min_worker' ? ['--worker'] : [])])
       : this.run(this.pair.server, 1, process.execPath, [...NODE_ARGS, ...(PROFILE_DIR ? ['--cpu-prof', '--cpu-prof-interval', '50', '--cpu-prof-dir', path.join(PROFILE_DIR, kind)] : []), QUELL_BIN, 'run', '--queues', qs, '--queue-maxlen', String(extra.maxlen), '--rcvbuf', String(extra.rcvbuf),
         '--eve', eve!, '--stats-interval', '3600', ...rules, ...QUELL_ARGS, ...(ENGINE_MODULE ? ['--engine-module', ENGINE_MODULE] : [])]);
@@ -233,7 +240,10 @@ function verdictLatency(eve: string): VerdictLat | null {
     for (let i = 0; i < h.counts.length; i++) { acc += h.counts[i]; if (acc >= f * h.count) return i < h.bounds.length ? h.bounds[i] * 1e6 : Infinity; }
     return Infinity;
   };
-  return { mean_us: (h.sum / h.count) * 1e6, p50_us: q(0.5), p99_us: q(0.99), packets: h.count };
+  // --busy-poll: receives served while spinning (no wake-up) and the time spent spinning
+  const bq = JSON.parse(line).inline?.queues?.[0] as { busy_poll: { hits: number; spin_us: number } | null; batches: number } | undefined;
+  const busy = bq?.busy_poll ? { busy_hits: bq.busy_poll.hits, busy_spin_s: bq.busy_poll.spin_us / 1e6, recv_calls: bq.batches } : {};
+  return { mean_us: (h.sum / h.count) * 1e6, p50_us: q(0.5), p99_us: q(0.99), packets: h.count, ...busy };
 }
 
 function kernelInflight(pair: NetnsPair): number {
@@ -250,6 +260,7 @@ async function main(): Promise<void> {
     machine: `${os.cpus().length} x ${os.cpus()[0]?.model}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, kernel ${os.release()}, node ${process.version}`,
     reps: REPS, started: new Date().toISOString(),
     rules: RULES ? path.relative(ROOT, RULES) : null,
+    busy_poll_us: { quell: BUSY_US, c: C_BUSY_US }, quell_args: QUELL_ARGS,
     engine: ENGINE_MODULE ?? 'default (src/engine/pipeline)',
   };
   try {
@@ -292,6 +303,7 @@ async function main(): Promise<void> {
     const vlSummary: Record<string, VerdictLat> = {};
     for (const [key, xs] of Object.entries(vls)) {
       vlSummary[key] = { mean_us: m(xs.map((x) => x.mean_us)), p50_us: m(xs.map((x) => x.p50_us)), p99_us: m(xs.map((x) => x.p99_us)), packets: m(xs.map((x) => x.packets)) };
+      if (xs[0].busy_hits !== undefined) Object.assign(vlSummary[key], { busy_hits: m(xs.map((x) => x.busy_hits!)), busy_spin_s: m(xs.map((x) => x.busy_spin_s!)), recv_calls: m(xs.map((x) => x.recv_calls!)) });
     }
     res.verdict_latency = vls;
     const summary: Record<string, unknown> = {};
@@ -333,12 +345,14 @@ async function main(): Promise<void> {
     for (const [q, name] of [['a', '(a) drain (batches up to 64)'], ['b', '(b) RTT (1-packet batches)'], ['c', '(c) TCP']] as const) {
       if (!QUELLS.some((k) => vlSummary[`${q}.${k}`])) continue;
       vlRows.push(`| ${name} | ${QUELLS.map((k) => { const v = vlSummary[`${q}.${k}`]; return v ? `${v.mean_us.toFixed(1)} us (p50 <= ${v.p50_us} us, p99 <= ${v.p99_us} us)` : '-'; }).join(' | ')} |`);
+      if (BUSY_US > 0) vlRows.push(`| ${name}: busy poll, receives served while spinning; time spinning | ${QUELLS.map((k) => { const v = vlSummary[`${q}.${k}`]; return v && v.busy_hits !== undefined ? `${v.busy_hits.toLocaleString('en')} of ${v.recv_calls!.toLocaleString('en')}; ${v.busy_spin_s!.toFixed(2)} s` : '-'; }).join(' | ')} |`);
     }
     // --only: leave out the rows of questions not measured
     const measured = (row: string) => !/^\| \(([abc])\)/.test(row) || ONLY.includes(row[3]);
     res.table = rows.filter(measured).join('\n') + '\n' + vlRows.join('\n');
     const la = res.load_avg as { min: number; max: number };
-    process.stdout.write(`${res.table}\n\nrules: ${res.rules ?? 'none'}; median of ${REPS} run(s); load average during the runs ${la.min.toFixed(1)}-${la.max.toFixed(1)} on ${res.machine}\n`);
+    const bp = BUSY_US || C_BUSY_US ? `; busy poll: quell ${BUSY_US ? `${BUSY_US} us` : 'off'}, C loop ${C_BUSY_US ? `${C_BUSY_US} us` : 'off'}` : '';
+    process.stdout.write(`${res.table}\n\nrules: ${res.rules ?? 'none'}${bp}; median of ${REPS} run(s); load average during the runs ${la.min.toFixed(1)}-${la.max.toFixed(1)} on ${res.machine}\n`);
   } finally {
     b.pair.destroy();
     fs.mkdirSync(OUT, { recursive: true });

@@ -1,7 +1,10 @@
 // nfqc: the baseline C NFQUEUE consumer for bench/inline. Speaks nfnetlink_queue over a raw
 // netlink socket exactly like native/src/nfq.cc (recvmmsg MSG_WAITFORONE batches, one VERDICT_BATCH of ACCEPT per
 // received batch, flushed when the socket is drained), minus everything the addon does for JS.
-// usage: nfqc QUEUE MAXLEN RCVBUF_BYTES BATCH SECONDS [NPKTS]   -> prints one JSON line at exit
+// usage: nfqc QUEUE MAXLEN RCVBUF_BYTES BATCH SECONDS [NPKTS [BUSY_US]]   -> prints one JSON line at exit
+// NPKTS -1 = no limit. BUSY_US > 0: busy poll like `quell run --busy-poll` (native/src/nfq.cc
+// BusyPoll): while the last packet is less than BUSY_US old, MSG_DONTWAIT + sched_yield() instead of
+// blocking, so bench/inline can compare quell and C with the same receive technique.
 #define _GNU_SOURCE
 #include <sys/socket.h>
 #include <netinet/in.h>
@@ -10,6 +13,7 @@
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +53,7 @@ int main(int argc, char **argv) {
   if (argc < 6) { fprintf(stderr, "usage: nfqc QUEUE MAXLEN RCVBUF BATCH SECONDS [NPKTS]\n"); return 2; }
   int q = atoi(argv[1]); unsigned maxlen = atoi(argv[2]); int rcvbuf = atoi(argv[3]); int M = atoi(argv[4]);
   double secs = atof(argv[5]); long limit = argc > 6 ? atol(argv[6]) : -1;
+  double busy = argc > 7 ? atof(argv[7]) / 1e6 : 0, lastPkt = 0;
   signal(SIGTERM, onsig); signal(SIGINT, onsig);
   fd = socket(AF_NETLINK, SOCK_RAW, NETLINK_NETFILTER);
   if (fd < 0) { perror("socket"); return 1; }
@@ -71,7 +76,11 @@ int main(int argc, char **argv) {
   for (int i = 0; i < M; i++) { iov[i].iov_base = buf + (size_t)i * SLOT; iov[i].iov_len = SLOT; mm[i].msg_hdr.msg_iov = &iov[i]; mm[i].msg_hdr.msg_iovlen = 1; }
   long pkts = 0, batches = 0; double t0 = now(), first = 0, last = 0;
   while (!stop && now() - t0 < secs && (limit < 0 || pkts < limit)) {
-    int r = recvmmsg(fd, mm, M, MSG_WAITFORONE, NULL);   // blocks for the first (SO_RCVTIMEO 50 ms), never for more
+    int r = -1;
+    if (busy > 0) {
+      while (!stop && (r = recvmmsg(fd, mm, M, MSG_DONTWAIT, NULL)) <= 0 && now() - lastPkt < busy) sched_yield();
+    }
+    if (r <= 0) r = recvmmsg(fd, mm, M, MSG_WAITFORONE, NULL);   // blocks for the first (SO_RCVTIMEO 50 ms), never for more
     if (r <= 0) continue;
     unsigned lastId = 0; int n = 0;
     for (int i = 0; i < r; i++) {
@@ -91,7 +100,7 @@ int main(int argc, char **argv) {
       struct nfqnl_msg_verdict_hdr vh = {.verdict = htonl(NF_ACCEPT), .id = htonl(lastId)};
       len = put_hdr(b, NFQNL_MSG_VERDICT_BATCH, 0, q); len = put_attr(b, len, NFQA_VERDICT_HDR, &vh, sizeof(vh)); xsend(b, len);
       if (!pkts) first = now();
-      last = now(); pkts += n; batches++;
+      last = now(); pkts += n; batches++; lastPkt = last;
     }
   }
   struct nfqnl_msg_config_cmd un = {.command = NFQNL_CFG_CMD_UNBIND};
