@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import { WARMUP_DEFAULT_PACKETS } from './warmup';
 import type { EngineOptions } from '../engine/pipeline';
 import * as path from 'path';
+import * as os from 'os';
 import { Worker } from 'worker_threads';
 import { QuellError, UsageError } from '../errors';
 import { readKernelQueueStats, NfqNativeStats, NfqJsStats, loadNfqAddon, NfqError } from '../io/nfqueue';
@@ -380,6 +381,10 @@ export async function runInline(opts: RunOptions, io: RunIo = { out: process.std
   process.on('SIGINT', onStop);
   process.on('SIGTERM', onStop);
   signal?.addEventListener('abort', onStop);
+  // --busy-poll: each receiving worker may keep a CPU busy; more spinners than CPUs take turns
+  const cpus = os.availableParallelism();
+  const spinners = states.filter((s) => !s.helper).length;
+  if ((opts.busyPollUs ?? 0) > 0 && spinners > cpus) log(`warning: --busy-poll with ${spinners} receiving workers on ${cpus} CPU(s): spinning workers will take turns; use --workers <= ${cpus} (docs/inline.md, "Busy poll")`);
   log(`ready: queues ${opts.queues.join(',')} in ${states.length} worker(s)${fanK > 1 ? ` (fan-out: ${fanK} engines per queue)` : ''}, ${opts.failOpen ? 'fail-open' : 'fail-closed'}, rules ${opts.rulesFile ?? '(none: accept all)'}`);
   write({ event_type: 'inline', state: 'ready', queues: opts.queues, workers: states.length, pid: process.pid });
 

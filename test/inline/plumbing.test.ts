@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
+import * as os from 'os';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { loadNfqAddon } from '../../src/io/nfqueue';
 import { Quell, startQuell, startHttpServer, curl, tmpDir, applyIptables, MARKER_ENGINE, FIXTURES, lastStats, sleep, httpDnsScenario } from './helpers';
@@ -435,4 +436,23 @@ test('inline: --busy-poll with one worker owning two queues: the worker spins ov
     const cpu = await cpuDuring(q.proc.pid!, 1000);
     assert.ok(cpu < 0.3, `idle quell used ${cpu} s of CPU in 1 s`);
   }, ['--busy-poll', '20000']);
+});
+
+test('inline: --busy-poll with more receiving workers than CPUs warns at start (and not with as many workers as CPUs)', { skip, timeout: 90_000 }, async () => {
+  const dir = tmpDir('bpw');
+  const pair = NetnsPair.create('w');
+  const cpus = os.availableParallelism();
+  try {
+    const over = await startQuell(pair, ['--queues', `0:${cpus}`, '--busy-poll', '1000', '--warmup', '0', '--engine-module', MARKER_ENGINE], dir);
+    try {
+      assert.match(over.stderr(), new RegExp(`warning: --busy-poll with ${cpus + 1} receiving workers on ${cpus} CPU`));
+    } finally { assert.equal(await over.stop('SIGINT'), 0); }
+    const fits = await startQuell(pair, ['--queues', `0:${cpus - 1}`, '--busy-poll', '1000', '--warmup', '0', '--engine-module', MARKER_ENGINE], dir);
+    try {
+      assert.doesNotMatch(fits.stderr(), /warning: --busy-poll/);
+    } finally { assert.equal(await fits.stop('SIGINT'), 0); }
+  } finally {
+    pair.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
