@@ -806,7 +806,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("Queue", Queue::Init(env));
   exports.Set("fixChecksums", Napi::Function::New(env, FixChecksums));
   exports.Set("DESC_STRIDE", Napi::Number::New(env, DESC_STRIDE));
-  exports.Set("ABI", Napi::Number::New(env, 1));
+  exports.Set("ABI", Napi::Number::New(env, 2));   // src/io/nfqueue.ts NFQ_ADDON_ABI
   return exports;
 }
 

@@ -84,6 +84,8 @@ export interface NfqAddon {
 }
 
 let addon: NfqAddon | null = null;
+/** Version of the addon's JS interface (native/src/nfq.cc exports ABI): 2 added relax() and busyPollUs. */
+export const NFQ_ADDON_ABI = 2;
 
 /** Where the addon is looked for: QUELL_NFQ_ADDON, then native/build/Release above this file. */
 export function addonPath(): string {
@@ -112,6 +114,10 @@ export function loadNfqAddon(): NfqAddon {
   if (addon.DESC_STRIDE !== DESC_STRIDE) {
     const got = addon.DESC_STRIDE; addon = null;
     throw new NfqError('QUELL_E_NFQ_ADDON', `addon descriptor stride ${got} != ${DESC_STRIDE}: rebuild it (npm run build:native)`);
+  }
+  if (addon.ABI !== NFQ_ADDON_ABI) {
+    const got = addon.ABI; addon = null;
+    throw new NfqError('QUELL_E_NFQ_ADDON', `addon ABI ${got} != ${NFQ_ADDON_ABI} (built from older sources): rebuild it (npm run build:native)`);
   }
   return addon;
 }

@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as os from 'os';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
-import { loadNfqAddon } from '../../src/io/nfqueue';
+import { loadNfqAddon, NFQ_ADDON_ABI } from '../../src/io/nfqueue';
 import { Quell, startQuell, startHttpServer, curl, tmpDir, applyIptables, MARKER_ENGINE, FIXTURES, lastStats, sleep, httpDnsScenario } from './helpers';
 
 const avail = netnsAvailability();
@@ -31,6 +31,8 @@ test('the native addon is built and loads (root runs need it)', { skip }, () => 
   const a = loadNfqAddon();
   assert.equal(typeof a.Queue, 'function');
   assert.equal(a.DESC_STRIDE, 12);
+  assert.equal(a.ABI, NFQ_ADDON_ABI, 'the addon is built from these sources');
+  assert.equal(typeof a.relax, 'function');
 });
 
 test('inline: benign passes, drop never reaches the server, reject resets within 1 s, replace rewrites, blocked DNS gets no answer', { skip, timeout: 120_000 }, async (t) => {
