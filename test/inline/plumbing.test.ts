@@ -117,27 +117,20 @@ test('inline: benign passes, drop never reaches the server, reject resets within
 });
 
 /**
- * Two queues (--queues 0:1) and `workers` workers: one request from each of 8 client addresses
- * (--queue-balance hashes the address pair only, with a random seed per boot: 8 addresses make
- * "all on one queue" a 1-in-128 event instead of 1-in-2 with two), every one answered; then the
- * last stats event and its queues by number go to `check`.
+ * A client and a server namespace (`clients` client addresses), the python http.server, the rules
+ * of `quell iptables --queues QUEUES --apply` and `quell run --queues QUEUES --engine-module
+ * MARKER_ENGINE ...args`; `body` drives traffic and asserts; quell must then stop cleanly (exit 0)
+ * and everything is removed.
  */
-async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: Map<number, any>, q: Quell) => void | Promise<void>, extra: string[] = []): Promise<void> {
+async function withInline(tag: string, clients: number, queues: string, args: string[], body: (pair: NetnsPair, q: Quell) => Promise<void>): Promise<void> {
   const dir = tmpDir(tag);
-  const pair = NetnsPair.create(tag.slice(0, 1), 8);
+  const pair = NetnsPair.create(tag.slice(0, 1), clients);
   try {
     await startHttpServer(pair, dir);
-    await applyIptables(pair, ['--queues', '0:1']);
-    const q = await startQuell(pair, ['--queues', '0:1', '--workers', String(workers), '--engine-module', MARKER_ENGINE, ...extra], dir);
+    await applyIptables(pair, ['--queues', queues]);
+    const q = await startQuell(pair, ['--queues', queues, '--engine-module', MARKER_ENGINE, ...args], dir);
     try {
-      for (const a of pair.clientAddrs) {
-        const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`, { from: a });
-        assert.equal(r.code, '200', `from ${a}: ${r.stderr}`);
-      }
-      await sleep(1300);
-      const s = lastStats(q)!;
-      assert.ok(s);
-      await check(s, new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x])), q);
+      await body(pair, q);
     } finally {
       assert.equal(await q.stop('SIGINT'), 0);
     }
@@ -145,6 +138,25 @@ async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: 
     pair.destroy();
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Two queues (--queues 0:1) and `workers` workers: one request from each of 8 client addresses
+ * (--queue-balance hashes the address pair only, with a random seed per boot: 8 addresses make
+ * "all on one queue" a 1-in-128 event instead of 1-in-2 with two), every one answered; then the
+ * last stats event and its queues by number go to `check`.
+ */
+async function twoQueues(tag: string, workers: number, check: (stats: any, byQ: Map<number, any>, q: Quell) => void | Promise<void>, extra: string[] = []): Promise<void> {
+  await withInline(tag, 8, '0:1', ['--workers', String(workers), ...extra], async (pair, q) => {
+    for (const a of pair.clientAddrs) {
+      const r = curl(pair, `http://${pair.serverAddr}:8080/hello.txt`, { from: a });
+      assert.equal(r.code, '200', `from ${a}: ${r.stderr}`);
+    }
+    await sleep(1300);
+    const s = lastStats(q)!;
+    assert.ok(s);
+    await check(s, new Map<number, any>(s.inline.queues.map((x: any) => [x.queue, x])), q);
+  });
 }
 
 test('inline: --queues 0:1 with two workers spreads traffic from several client addresses over both queues', { skip, timeout: 90_000 }, async () => {
@@ -397,33 +409,21 @@ async function cpuDuring(pid: number, ms: number): Promise<number> {
 }
 
 test('inline: --busy-poll with one queue: packets are taken while spinning (hits counted, every one verdicted); once traffic stops the worker sleeps', { skip, timeout: 90_000 }, async () => {
-  const dir = tmpDir('bp1');
-  const pair = NetnsPair.create('b');
-  try {
-    await startHttpServer(pair, dir);
-    await applyIptables(pair, ['--queues', '0']);
-    // 20 ms: the packets of one curl exchange (SYN, ACK, request, ... answers) arrive within it
-    const q = await startQuell(pair, ['--queues', '0', '--busy-poll', '20000', '--engine-module', MARKER_ENGINE], dir);
-    try {
-      for (let i = 0; i < 5; i++) assert.equal(curl(pair, `http://${pair.serverAddr}:8080/hello.txt`).code, '200');
-      await sleep(1300);
-      const s = lastStats(q)!;
-      const x = s.inline.queues[0];
-      assert.deepEqual(Object.keys(x.busy_poll).sort(), ['hits', 'spin_us', 'spins', 'window_us']);
-      assert.equal(x.busy_poll.window_us, 20000);
-      assert.ok(x.busy_poll.hits > 0, `receives served while spinning: ${JSON.stringify(x.busy_poll)}`);
-      assert.ok(x.busy_poll.spin_us > 0);
-      assert.equal(x.verdicts.accept, x.packets, 'every packet got its verdict');
-      // idle: the window has long passed, so the worker blocks in recvmmsg (a spinner would use ~1 s)
-      const cpu = await cpuDuring(q.proc.pid!, 1000);
-      assert.ok(cpu < 0.3, `idle quell used ${cpu} s of CPU in 1 s`);
-    } finally {
-      assert.equal(await q.stop('SIGINT'), 0);
-    }
-  } finally {
-    pair.destroy();
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  // 20 ms: the packets of one curl exchange (SYN, ACK, request, ... answers) arrive within it
+  await withInline('bp1', 2, '0', ['--busy-poll', '20000'], async (pair, q) => {
+    for (let i = 0; i < 5; i++) assert.equal(curl(pair, `http://${pair.serverAddr}:8080/hello.txt`).code, '200');
+    await sleep(1300);
+    const s = lastStats(q)!;
+    const x = s.inline.queues[0];
+    assert.deepEqual(Object.keys(x.busy_poll).sort(), ['hits', 'spin_us', 'spins', 'window_us']);
+    assert.equal(x.busy_poll.window_us, 20000);
+    assert.ok(x.busy_poll.hits > 0, `receives served while spinning: ${JSON.stringify(x.busy_poll)}`);
+    assert.ok(x.busy_poll.spin_us > 0);
+    assert.equal(x.verdicts.accept, x.packets, 'every packet got its verdict');
+    // idle: the window has long passed, so the worker blocks in recvmmsg (a spinner would use ~1 s)
+    const cpu = await cpuDuring(q.proc.pid!, 1000);
+    assert.ok(cpu < 0.3, `idle quell used ${cpu} s of CPU in 1 s`);
+  });
 });
 
 test('inline: --busy-poll with one worker owning two queues: the worker spins over both, every packet verdicted, idle afterwards', { skip, timeout: 90_000 }, async () => {
