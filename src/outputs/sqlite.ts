@@ -8,7 +8,7 @@
  * sent-but-unacknowledged; beyond that rows are shed and counted (`shed`), so a slow disk never
  * backs up into the engine.
  *
- * Why a worker and not a timer on the main thread: better-sqlite3 is synchronous; a 1000-row
+ * Why a worker and not a timer on the main thread: node:sqlite is synchronous; a 1000-row
  * transaction with fsync can take tens of ms, which is a stall of the event loop that also
  * serves verdicts inline.
  */

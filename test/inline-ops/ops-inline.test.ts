@@ -17,7 +17,7 @@ import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { ControlClient } from '../../src/control/client';
 import { generate } from '../../bench/sets/bench-sets';
 import { mask4, parseIPv4 } from '../../src/ops/addr';
-import Database from 'better-sqlite3';
+import { openReadOnly } from '../helpers/sqlite';
 
 const avail = netnsAvailability();
 let addonOk = true;
@@ -109,8 +109,8 @@ test('inline ops: 100k list, nmap scan -> rule + ban, API ban from the next pack
       assert.notEqual(curl(scanner).stdout, '200', 'the banned scanner cannot connect');
       // the alert is in SQLite too (writer thread, flushed every 250 ms)
       const sqlRows = () => {
-        const db = new Database(sqliteFile, { readonly: true, fileMustExist: true });
-        try { return db.prepare("SELECT src_ip, sid, event_type FROM alerts").all() as { src_ip: string; sid: number }[]; } finally { db.close(); }
+        const db = openReadOnly(sqliteFile);
+        try { return db.all("SELECT src_ip, sid, event_type FROM alerts") as { src_ip: string; sid: number }[]; } finally { db.close(); }
       };
       assert.ok(await waitFor(() => sqlRows().length === 1, 5000, 100), 'alert row in SQLite');
       assert.deepEqual({ ...sqlRows()[0], event_type: 'x' }, { src_ip: scanner, sid: 9000001, event_type: 'x' });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
 import { spawnSync } from 'child_process';
-import Database from 'better-sqlite3';
+import { openReadOnly } from '../helpers/sqlite';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { runQuell } from '../helpers/paths';
 import { startQuell, tmpDir } from '../inline/helpers';
@@ -62,7 +62,7 @@ test('quell run + operations flags: list, scan rule -> ban, ctl, SQLite, metrics
       assert.equal(alerts.length, 1);
       assert.equal(alerts[0].src_ip, scanner);
       assert.ok(await waitFor(() => {
-        try { const d = new Database(db, { readonly: true, fileMustExist: true }); try { return (d.prepare('SELECT count(*) n FROM alerts WHERE sid = 9000001').get() as { n: number }).n === 1; } finally { d.close(); } } catch { return false; }
+        try { const d = openReadOnly(db); try { return (d.get('SELECT count(*) n FROM alerts WHERE sid = 9000001') as { n: number }).n === 1; } finally { d.close(); } } catch { return false; }
       }, 5000, 100), 'alert row in SQLite');
 
       // API ban of another client: its next request fails

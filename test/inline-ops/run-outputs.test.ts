@@ -19,7 +19,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as path from 'path';
-import Database from 'better-sqlite3';
+import { openReadOnly } from '../helpers/sqlite';
 import { NetnsPair, netnsAvailability, waitFor } from '../helpers/netns';
 import { runQuell } from '../helpers/paths';
 import { startQuell, startHttpServer, tmpDir, curl, sleep } from '../inline/helpers';
@@ -240,15 +240,15 @@ test('quell run: exec + webhook actions, slow script off the verdict path, SQLit
     if (rot(old, 'before') + rot(cur, 'after') > 0) { assert.equal(rot(old, 'before'), ROTATE_BEFORE); assert.equal(rot(cur, 'after'), ROTATE_AFTER); }
     assert.ok(cur.some((e) => e.event_type === 'stats' && e.final === true), 'final stats in the new file');
 
-    const d = new Database(db, { readonly: true, fileMustExist: true });
+    const d = openReadOnly(db);
     try {
-      const rows = d.prepare('SELECT sid, count(*) n FROM alerts GROUP BY sid ORDER BY sid').all() as { sid: number; n: number }[];
+      const rows = d.all('SELECT sid, count(*) n FROM alerts GROUP BY sid ORDER BY sid') as { sid: number; n: number }[];
       const eveBySid = [9100001, 9100002, 9100003].map((sid) => ({ sid, n: [...old, ...cur].filter((e) => e.event_type === 'alert' && e.alert?.signature_id === sid).length }));
       const stats = (cur.filter((e) => e.event_type === 'stats').pop() ?? {}) as Record<string, any>;
       process.stderr.write(`# alerts in EVE ${JSON.stringify(eveBySid)}, in SQLite ${JSON.stringify(rows)}\n`);
       assert.deepEqual(eveBySid, [{ sid: 9100001, n: HOOKED }, { sid: 9100002, n: SLOW_REQUESTS }, { sid: 9100003, n: ROTATE_BEFORE + ROTATE_AFTER }], `alerts in EVE (engine: ${JSON.stringify(stats.inline?.engine?.[0]?.detect ?? {})})`);
       assert.deepEqual(rows, [{ sid: 9100001, n: HOOKED }, { sid: 9100002, n: SLOW_REQUESTS }, { sid: 9100003, n: ROTATE_BEFORE + ROTATE_AFTER }]);
-      const one = d.prepare('SELECT src_ip, dest_ip, dest_port, signature FROM alerts WHERE sid = 9100001 LIMIT 1').get();
+      const one = d.get('SELECT src_ip, dest_ip, dest_port, signature FROM alerts WHERE sid = 9100001 LIMIT 1');
       assert.deepEqual(one, { src_ip: pair.clientAddrs[0], dest_ip: pair.serverAddr, dest_port: 8080, signature: 'hooked request' });
     } finally { d.close(); }
   } finally {

@@ -5,7 +5,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as http from 'http';
 import * as net from 'net';
-import Database from 'better-sqlite3';
+import { openReadOnly } from '../helpers/sqlite';
 import { OpsMain, OpsWorker } from '../../src/ops/host';
 import { ControlClient } from '../../src/control/client';
 import { parseIPv4 } from '../../src/ops/addr';
@@ -65,9 +65,9 @@ test('OpsMain: sets + state + control + metrics + sqlite + EVE file/socket in on
     assert.ok(await until(() => sockText.split('\n').length === 3));
     // SQLite
     await ops.sqlite!.idle();
-    const db = new Database(path.join(d, 'ev.db'), { readonly: true });
-    assert.deepEqual(db.prepare('SELECT sid, src_ip FROM alerts').all(), [{ sid: 42, src_ip: '198.51.100.9' }]);
-    assert.equal((db.prepare('SELECT count(*) n FROM flows').get() as { n: number }).n, 1);
+    const db = openReadOnly(path.join(d, 'ev.db'));
+    assert.deepEqual(db.all('SELECT sid, src_ip FROM alerts'), [{ sid: 42, src_ip: '198.51.100.9' }]);
+    assert.equal((db.get('SELECT count(*) n FROM flows') as { n: number }).n, 1);
     db.close();
     // SIGHUP: set file reload reaches workers through onSnapshot; EVE file reopened after rotation
     let posted = 0;

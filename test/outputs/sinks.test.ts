@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as net from 'net';
 import { spawnSync } from 'child_process';
 import * as protobuf from 'protobufjs';
-import Database from 'better-sqlite3';
+import { openReadOnly } from '../helpers/sqlite';
 import { LineFile, EveSocketSink } from '../../src/outputs/sinks';
 import { ProtoStreamSink } from '../../src/outputs/proto-stream';
 import { SqliteSink } from '../../src/outputs/sqlite';
@@ -155,20 +155,20 @@ test('SQLite: alert and flow rows in a WAL database, batched through the writer 
     assert.equal(s.counters.written, 280);
     assert.ok(s.counters.batches >= 1);
     // read with a separate connection
-    const db = new Database(file, { readonly: true });
+    const db = openReadOnly(file);
     try {
-      assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
-      assert.equal((db.prepare('SELECT count(*) n FROM alerts').get() as { n: number }).n, 250);
-      assert.equal((db.prepare('SELECT count(*) n FROM flows').get() as { n: number }).n, 30);
-      const r = db.prepare('SELECT * FROM alerts WHERE src_port = ?').get(40007) as Record<string, unknown>;
+      assert.equal(db.get('PRAGMA journal_mode')?.journal_mode, 'wal');
+      assert.equal((db.get('SELECT count(*) n FROM alerts') as { n: number }).n, 250);
+      assert.equal((db.get('SELECT count(*) n FROM flows') as { n: number }).n, 30);
+      const r = db.get('SELECT * FROM alerts WHERE src_port = ?', 40007) as Record<string, unknown>;
       assert.equal(r.sid, 2001); assert.equal(r.signature, 'rule 1'); assert.equal(r.action, 'drop'); assert.equal(r.proto, 'TCP');
       assert.equal(r.ts, '2025-11-21T00:00:00.000007Z'); assert.equal(r.ts_us, 1_763_683_200_000_007);
       assert.equal(JSON.parse(r.json as string).http.url, '/x7');
-      const bySid = db.prepare('SELECT sid, count(*) n FROM alerts GROUP BY sid ORDER BY sid').all();
+      const bySid = db.all('SELECT sid, count(*) n FROM alerts GROUP BY sid ORDER BY sid');
       assert.deepEqual(bySid, [{ sid: 2000, n: 84 }, { sid: 2001, n: 83 }, { sid: 2002, n: 83 }]);
-      const fl = db.prepare('SELECT * FROM flows WHERE flow_id = 5003').get() as Record<string, unknown>;
+      const fl = db.get('SELECT * FROM flows WHERE flow_id = 5003') as Record<string, unknown>;
       assert.equal(fl.dest_ip, '2001:db8::2'); assert.equal(fl.proto, 'UDP'); assert.equal(fl.bytes_toclient, 120); assert.equal(fl.app_proto, 'dns');
-      assert.equal((db.prepare("SELECT value FROM meta WHERE key='schema_version'").get() as { value: string }).value, '1');
+      assert.equal((db.get("SELECT value FROM meta WHERE key='schema_version'") as { value: string }).value, '1');
     } finally { db.close(); }
     await s.close();
 
@@ -177,8 +177,8 @@ test('SQLite: alert and flow rows in a WAL database, batched through the writer 
     b.write(Array.from({ length: 500 }, (_, i) => alert(i)));
     assert.equal(b.counters.shed, 450);
     await b.close();
-    const db2 = new Database(path.join(d, 'b.db'), { readonly: true });
-    assert.equal((db2.prepare('SELECT count(*) n FROM alerts').get() as { n: number }).n, 50);
+    const db2 = openReadOnly(path.join(d, 'b.db'));
+    assert.equal((db2.get('SELECT count(*) n FROM alerts') as { n: number }).n, 50);
     db2.close();
   } finally { fs.rmSync(d, { recursive: true, force: true }); }
 });
