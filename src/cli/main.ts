@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return name === undefined ? 2 : 0;
   }
-  if (name === '--version' || name === '-V') { process.stdout.write(`quell ${VERSION}\n`); return 0; }
+  if (name === '--version' || name === '-V') { process.stdout.write(`quell ${VERSION} (node ${process.version})\n`); return 0; }
   const factory = COMMANDS[name];
   if (!factory) {
     process.stderr.write(`quell: unknown command "${name}"\n\n${help()}`);
