@@ -180,9 +180,9 @@ for a core, so the headline compares CPU time).
   (${r.quell_cli_startup_cpu_s} s CPU on a 2 KB capture) and JIT warm-up (in process, the first pass over the file
   costs ${r.quell_inproc_cold_cpu_s} s CPU, a warm pass ${r.quell_inproc_warm_cpu_s} s). \`perf record\` over all threads of the
   CLI: TurboFan compiling (and recompiling after deopts) is the largest share of the cold process.
-  bin/quell.js raises V8's tier-up budget (\`--interrupt-budget=400000\`): fewer optimise/deoptimise
-  cycles, -6..8% CPU here; earlier tier-up (a smaller budget) and Maglev were slower, less inlining
-  was faster cold but 20-30% slower warm (not kept). PacketView's u32 fields start as doubles, so the
+  bin/quell.js delays TurboFan to functions called 30,000 times (\`--invocation-count-for-turbofan=30000\`,
+  Node 24: medium-hot code stays in Maglev); on Node 20 the larger tier-up budget it used then gave
+  -6..8% CPU here, and less inlining was faster cold but 20-30% slower warm (not kept). PacketView's u32 fields start as doubles, so the
   first seq/address >= 2^31 no longer changes its hidden class (that deoptimised every decoder at
   once, 6 times per run). These costs are paid once per process: inline and replay engines run
   warm, and larger files amortise them.

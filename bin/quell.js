@@ -10,6 +10,17 @@ if (major < 24) {
     'npm ci installs the pinned runtime: run bin/quell, npx quell, or node_modules/.bin/node bin/quell.js\n');
   process.exit(2);
 }
+// V8 tiering for the one-shot commands (flows, replay, decode, scan...): TurboFan only for functions
+// called >= 30,000 times (V8 default 3,000); the rest stays in Maglev, which compiles in a fraction
+// of the time. A capture's per-flow and per-transaction code (flow end, flow lines, HTTP messages)
+// runs a few thousand times per file: TurboFan-compiling it cost more CPU than it saved. Per-packet
+// code still reaches TurboFan within the first 30,000 packets. Measured on bench/out/big.pcap
+// (docs/performance.md "Runtime"): `quell flows` -6% CPU; the warm engine not slower (steady.js).
+// 50,000 was cheaper cold but left per-batch functions in Maglev (warm engine -20..40%).
+// Set here, before any project module is compiled; NODE_OPTIONS cannot be relied upon and `#!`
+// lines cannot carry flags portably. Not for `quell run`: its engine is warmed before the queue is
+// bound (src/inline/warmup.ts) and should reach TurboFan as early as V8 lets it.
+if (process.argv[2] !== 'run') require('v8').setFlagsFromString('--invocation-count-for-turbofan=30000');
 // Thin launcher: the CLI is TypeScript compiled to dist/ by `npm ci` (prepare -> tsc).
 require('../dist/src/cli/main.js').main(process.argv.slice(2)).then(
   (code) => { process.exitCode = code; },

@@ -9,7 +9,7 @@
  */
 import { Worker, isMainThread, workerData, parentPort } from 'worker_threads';
 import * as v8 from 'v8';
-// MIN_V8_FLAGS: V8 flags as bin/quell.js sets them (e.g. --interrupt-budget=400000), to compare
+// MIN_V8_FLAGS: V8 flags as bin/quell.js sets them (e.g. --invocation-count-for-turbofan=30000), to compare
 if (process.env.MIN_V8_FLAGS) v8.setFlagsFromString(process.env.MIN_V8_FLAGS);
 import { NfqueueSource } from '../../src/io/nfqueue';
 
