@@ -98,7 +98,12 @@ export class PacketView {
   // INNERMOST decoded packet; these say how it was reached. 0 / -1 when not tunnelled.
   tunnelDepth = 0;  // encapsulations entered (bounded by MAX_TUNNEL_DEPTH in tunnel.ts)
   tunnelKind = 0;   // innermost encapsulation: TUNNEL_* in tunnel.ts
-  outerL3Off = -1;  // offset in buf of the outermost IP header (-1: no tunnel)
+  outerL3Off = -1;  // offset in outerBuf of the outermost IP header (-1: no tunnel)
+  /** The buffer outerL3Off indexes: `buf` when the tunnel was entered. Not the same as `buf` once an
+   *  inner datagram was reassembled (buf is then the reassembler's scratch). Same lifetime as buf
+   *  (the caller's packet bytes, or the scratch, valid until the next decode). Meaningful only
+   *  while outerL3Off >= 0 (left as it was by reset(): no per-packet store). */
+  outerBuf: Uint8Array = this.buf;
 
   // ---- payload (L4 payload, or L3 payload when L4 is not decoded)
   payloadOff = 0;

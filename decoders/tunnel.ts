@@ -4,9 +4,10 @@
  *
  * Design (as Suricata): with DecodeContext.tunnels on (the default, used by the engine), the inner
  * packet IS the packet: the decoders of the inner layers overwrite the view's L3/L4 fields, so
- * flows are keyed on the inner tuple and rules see the inner addresses. The view keeps how it got
- * there: `tunnelDepth` (encapsulations entered), `tunnelKind` (innermost, TUNNEL_*), `outerL3Off`
- * (the outermost IP header, bytes still in buf) and the `tunnel.decoded` event. Nesting is bounded
+ * flows are keyed on the inner tuple (and, unlike Suricata, on the outermost address pair too:
+ * src/engine/flows.ts lookup) and rules see the inner addresses. The view keeps how it got there:
+ * `tunnelDepth` (encapsulations entered), `tunnelKind` (innermost, TUNNEL_*), `outerL3Off` and
+ * `outerBuf` (the outermost IP header's bytes) and the `tunnel.decoded` event. Nesting is bounded
  * by MAX_TUNNEL_DEPTH (`tunnel.too_deep`: the deepest tunnel's payload stays payload).
  *
  * With DecodeContext.tunnels off (`quell decode` without --tunnels, the tshark oracle), only the
@@ -33,7 +34,7 @@ export function enterTunnel(v: PacketView, kind: number, off: number, end: numbe
   v.payloadOff = off; v.payloadLen = end - off;
   if (!ctx.tunnels) return false;
   if (v.tunnelDepth >= MAX_TUNNEL_DEPTH) { v.addEvent(EV['tunnel.too_deep']); return false; }
-  if (v.tunnelDepth === 0) v.outerL3Off = v.l3Off;
+  if (v.tunnelDepth === 0) { v.outerL3Off = v.l3Off; v.outerBuf = v.buf; }
   v.tunnelDepth++;
   v.tunnelKind = kind;
   v.addEvent(EV['tunnel.decoded']);

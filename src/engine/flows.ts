@@ -108,8 +108,9 @@ export class FlowTable {
   // ---- key
   readonly key: Uint32Array;                // slot*8: side A addr (4 words), side B addr (4 words)
   readonly keyPorts: Uint32Array;           // portA<<16 | portB
-  readonly keyMeta: Uint32Array;            // proto | ipVer<<8 | vlanCount<<12
+  readonly keyMeta: Uint32Array;            // proto | ipVer<<8 | vlanCount<<12 | tunnelled<<16
   readonly keyVlan: Uint32Array;            // vlan0<<16 | vlan1
+  readonly keyCtx: Uint32Array;             // tunnelled flows: ipPairHash of the outermost IP header (shard.ts); 0 otherwise
   readonly hash: Uint32Array;
   // ---- flow data
   readonly used: Uint8Array;
@@ -162,7 +163,7 @@ export class FlowTable {
     this.buckets = new Int32Array(size);
     const n = maxFlows;
     this.key = new Uint32Array(n * KEY_WORDS);
-    this.keyPorts = new Uint32Array(n); this.keyMeta = new Uint32Array(n); this.keyVlan = new Uint32Array(n);
+    this.keyPorts = new Uint32Array(n); this.keyMeta = new Uint32Array(n); this.keyVlan = new Uint32Array(n); this.keyCtx = new Uint32Array(n);
     this.hash = new Uint32Array(n);
     this.used = new Uint8Array(n); this.clientSide = new Uint8Array(n); this.state = new Uint8Array(n);
     this.tclass = new Uint8Array(n); this.flags = new Uint16Array(n); this.app = new Uint8Array(n);
@@ -200,9 +201,16 @@ export class FlowTable {
    * whatever the worker count). With `reuseClosedTcp` (the packet is a TCP SYN without ACK), a
    * found flow in state FS_CLOSED is ended too (reason tcp_reuse, counter tcpReuse): TCP port
    * reuse, a new connection on a closed one starts a new flow.
+   *
+   * `tunnel` is ipPairHash (shard.ts) of the outermost IP header for a packet decoded inside a
+   * tunnel, -1 for a packet that is not: the inner tuple seen through two different outer address
+   * pairs is two flows. Unlike Suricata (inner tuple only): one tunnel's packets cannot reach
+   * another tunnel's flow state (overlapping tenant address spaces, injection into another tunnel's
+   * TCP stream), and every packet of a flow has the same shard in offline replay (the shard is the
+   * same hash of the outermost pair), so the output does not depend on --workers.
    */
   lookup(buf: Uint8Array, srcOff: number, dstOff: number, addrLen: number, sport: number, dport: number,
-    proto: number, vlans: Uint16Array, vlanCount: number, tsUs: number, tclass: number, reuseClosedTcp = false): number {
+    proto: number, vlans: Uint16Array, vlanCount: number, tsUs: number, tclass: number, reuseClosedTcp = false, tunnel = -1): number {
     const c = this.cur;
     // computed for every packet: a comparison first evaluated after optimisation (equal
     // addresses, rare) has no feedback and deoptimised lookup once per run
@@ -226,7 +234,11 @@ export class FlowTable {
     }
     const ports = srcFirst ? ((sport << 16) | dport) >>> 0 : ((dport << 16) | sport) >>> 0;
     const vc = vlanCount > 2 ? 2 : vlanCount;
-    const meta = (proto | (addrLen === 4 ? 4 : 6) << 8 | vc << 12) >>> 0;
+    // bit 16: tunnelled (so a tunnel context of 0 is not the untunnelled key)
+    const tun = tunnel >= 0 ? 1 : 0, tctx = tunnel >= 0 ? tunnel >>> 0 : 0;
+    const meta = (proto | (addrLen === 4 ? 4 : 6) << 8 | vc << 12 | tun << 16) >>> 0;
+    // the tunnel context joins the hash through the VLAN word: untunnelled flows hash (and get
+    // flow_id) as before
     const vl = (((vc > 0 ? vlans[0] : 0) << 16) | (vc > 1 ? vlans[1] : 0)) >>> 0;
     this.lastSrcSide = srcFirst ? 0 : 1;
     this.lastCreated = false;
@@ -237,12 +249,12 @@ export class FlowTable {
     const mm = this.memo;
     let h = 0;
     const viaMemo = mm >= 0 && this.used[mm] === 1 && this.keyPorts[mm] === ports && this.keyMeta[mm] === meta &&
-      this.keyVlan[mm] === vl && this.sameKey(mm);
+      this.keyVlan[mm] === vl && this.keyCtx[mm] === tctx && this.sameKey(mm);
     if (viaMemo) h = this.hash[mm];
     else {
       h = 0x9747b28c;
       for (let i = 0; i < KEY_WORDS; i++) h = mix(h, c[i]);
-      h = fmix(mix(mix(mix(h, ports), meta), vl));
+      h = fmix(mix(mix(mix(h, ports), meta), (vl ^ tctx) >>> 0));
     }
 
     const mask = this.mask, bk = this.buckets;
@@ -257,7 +269,7 @@ export class FlowTable {
       if (e === 0) break;
       const s = e - 1;
       // (the memo's slot was compared above)
-      if (viaMemo || (this.hash[s] === h && this.keyPorts[s] === ports && this.keyMeta[s] === meta && this.keyVlan[s] === vl && this.sameKey(s))) {
+      if (viaMemo || (this.hash[s] === h && this.keyPorts[s] === ports && this.keyMeta[s] === meta && this.keyVlan[s] === vl && this.keyCtx[s] === tctx && this.sameKey(s))) {
         // The two rare ways a found flow ends here share one branch (one end() call site, more
         // likely to have type feedback before V8 optimises: a call first reached afterwards
         // deoptimises every function it was inlined into), and its counters are branch-free.
@@ -281,7 +293,7 @@ export class FlowTable {
     const s = this.free[--this.freeTop];
     const k = s * KEY_WORDS;
     for (let w = 0; w < KEY_WORDS; w++) this.key[k + w] = c[w];
-    this.keyPorts[s] = ports; this.keyMeta[s] = meta; this.keyVlan[s] = vl; this.hash[s] = h;
+    this.keyPorts[s] = ports; this.keyMeta[s] = meta; this.keyVlan[s] = vl; this.keyCtx[s] = tctx; this.hash[s] = h;
     let j = (h - 1) & mask;
     do j = (j + 1) & mask; while (bk[j] !== 0);   // the step always runs once (feedback, see above)
     bk[j] = s + 1;

@@ -44,6 +44,7 @@ import { AppLayer, APP_NAMES } from './app';
 import type { HttpLimits, HttpTx } from '../../decoders/app/http';
 import type { DnsMessage } from '../../decoders/app/dns';
 import { decodeInto, DecodeContext, newDecodeContext, CSUM_L4 } from './decode';
+import { ipPairHash } from './shard';
 
 export type DetectHook = (pkt: PacketView, flowSlot: number, dir: number, engine: QuellEngine) => number;
 /**
@@ -341,8 +342,11 @@ export class QuellEngine implements Engine {
     const f = this.flows;
     // TCP port reuse (a fresh SYN on a closed connection starts a new flow) is decided inside
     // lookup, in the branch that ends timed-out flows (flows.ts: one rare call site, not two)
+    // inside a tunnel the flow is also keyed on the outermost address pair (flows.ts lookup);
+    // ipPairHash runs for every packet (returns 0 at once for outerL3Off -1): no rare call site
+    const oh = ipPairHash(v.outerBuf, v.outerL3Off, v.outerBuf.length);
     const s = f.lookup(v.buf, v.srcOff, v.dstOff, v.addrLen, sport, dport, proto, v.vlan, v.vlanCount, tsUs, tclass,
-      isTcp && (v.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN);
+      isTcp && (v.tcpFlags & (TH_SYN | TH_ACK)) === TH_SYN, v.outerL3Off >= 0 ? oh : -1);
     if (f.lastCreated) this.newFlow(s, v, isTcp);
     const dir = f.dirOf(s);
     f.touch(s, dir, wirelen, tsUs);

@@ -1,13 +1,16 @@
 /**
- * Cheap symmetric shard hash for offline workers: decodes only as far as the addresses (and TCP
- * ports) so the reader thread can spread packets without running the full decoder.
+ * Cheap symmetric shard hash for offline workers: decodes only as far as the outermost IP header
+ * so the reader thread can spread packets without running the full decoder.
  *
- * Key: both IP addresses, plus both ports for unfragmented TCP. Every other packet (UDP, ICMP,
- * fragments, unknown) is sharded by the address pair only, so all fragments of a datagram meet
- * the same worker as their flow's other packets (DNS over fragmented UDP keeps working). TCP
- * fragments are the exception (a fragmented TCP segment may land on another worker than its
- * flow): rare, documented in docs/engine.md. Symmetric: A->B and B->A give the same hash (XOR of
- * per-endpoint hashes). Non-IP packets go to shard 0.
+ * Key: the outermost IP address pair, nothing else, so that every packet of a flow gets the same
+ * shard whatever it carries: fragments (no ports after the first), IPv6 extension headers, and
+ * tunnels (GRE, IP-in-IP, VXLAN, Geneve: the flow is keyed on the inner tuple AND on this same hash
+ * of the outer pair, `ipPairHash`, see flows.ts `lookup`). With ports in the shard key, a fragmented
+ * TCP segment or a tunnel's inner flow seen through two outer address pairs landed in two workers
+ * and the output depended on N (found on bench/out/big.pcap, whose copies carry the same inner
+ * flows in tunnels with rewritten outer addresses). The cost: all flows between two hosts share a
+ * worker. Symmetric: A->B and B->A give the same hash (XOR of per-endpoint hashes). Packets with no
+ * IP header where this walk looks (non-IP, MPLS, PPPoE) go to shard 0.
  */
 const ETH = 1, RAW = 101, RAW12 = 12, RAW14 = 14, IPV4 = 228, IPV6 = 229, NULL = 0, LOOP = 108, SLL = 113, SLL2 = 276;
 
@@ -39,21 +42,23 @@ export function shardOf(buf: Uint8Array, off: number, caplen: number, link: numb
   if (p >= end) return 0;
   const ver = buf[p] >> 4;
   if (et === 0) et = ver === 4 ? 0x0800 : ver === 6 ? 0x86dd : -1;
-  let h: number;
-  if (et === 0x0800 && ver === 4 && p + 20 <= end) {
-    const ihl = (buf[p] & 15) * 4;
-    const frag = ((buf[p + 6] & 0x3f) << 8 | buf[p + 7]) !== 0; // MF or offset
-    h = fmix(rd32(buf, p + 12)) ^ fmix(rd32(buf, p + 16));
-    if (buf[p + 9] === 6 && !frag && p + ihl + 4 <= end) {
-      h ^= fmix(((buf[p + ihl] << 8) | buf[p + ihl + 1]) + 0x10000) ^ fmix(((buf[p + ihl + 2] << 8) | buf[p + ihl + 3]) + 0x10000);
-    }
-  } else if (et === 0x86dd && ver === 6 && p + 40 <= end) {
+  if (!((et === 0x0800 && ver === 4) || (et === 0x86dd && ver === 6))) return 0;
+  return fmix(ipPairHash(buf, p, end)) % n;
+}
+
+/**
+ * Symmetric 32-bit hash of the address pair of the IP header at buf[off] (IPv4 or IPv6, by its
+ * version nibble), 0 when the header does not fit before `end` or is not IP. The shard of a
+ * packet is fmix(this) % n over its outermost IP header, and a tunnelled flow's key holds this
+ * value for its outermost header: the same function on both sides, so equal keys mean equal shards.
+ */
+export function ipPairHash(buf: Uint8Array, off: number, end: number): number {
+  const ver = off >= 0 && off < end ? buf[off] >> 4 : 0;
+  if (ver === 4 && off + 20 <= end) return (fmix(rd32(buf, off + 12)) ^ fmix(rd32(buf, off + 16))) >>> 0;
+  if (ver === 6 && off + 40 <= end) {
     let a = 0, b = 0;
-    for (let w = 0; w < 4; w++) { a = fmix(a ^ rd32(buf, p + 8 + 4 * w)); b = fmix(b ^ rd32(buf, p + 24 + 4 * w)); }
-    h = a ^ b;
-    if (buf[p + 6] === 6 && p + 44 <= end) {
-      h ^= fmix(((buf[p + 40] << 8) | buf[p + 41]) + 0x10000) ^ fmix(((buf[p + 42] << 8) | buf[p + 43]) + 0x10000);
-    }
-  } else return 0;
-  return fmix(h) % n;
+    for (let w = 0; w < 4; w++) { a = fmix(a ^ rd32(buf, off + 8 + 4 * w)); b = fmix(b ^ rd32(buf, off + 24 + 4 * w)); }
+    return (a ^ b) >>> 0;
+  }
+  return 0;
 }
