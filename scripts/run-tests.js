@@ -20,5 +20,7 @@ const files = [];
 files.sort();
 const chosen = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
 if (chosen.length === 0) { console.error('no test files found under dist/ (did the build run?)'); process.exit(1); }
+// the runtime under test (npm puts the pinned one first on PATH, docs/architecture.md "Runtime")
+console.error(`quell tests: ${chosen.length} files, node ${process.version} (${process.execPath})`);
 const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...chosen], { stdio: 'inherit' });
 process.exit(r.status === null ? 1 : r.status);
