@@ -137,6 +137,12 @@ export class FlowTable {
   private freeTop: number;
   // ---- scratch for the packet being looked up (no allocation per packet)
   private readonly cur = new Uint32Array(KEY_WORDS);
+  /** Int32 views of `key` and `cur` for sameKey: equal bits compare equal, and every load is an
+   *  int32. Loads from the Uint32Arrays are above int32 for half of all addresses, and the first
+   *  such compare after V8 optimised sameKey deoptimised it ("not int32", 4 times per run of
+   *  `quell flows` on big.pcap, each a recompile of sameKey and what it was inlined into). */
+  private readonly curI = new Int32Array(this.cur.buffer);
+  private keyI: Int32Array;
   /** Set by lookup(): which canonical side sent the packet (0 = A). */
   lastSrcSide = 0;
   /** Set by lookup(): true when the flow was created by this packet. */
@@ -162,7 +168,7 @@ export class FlowTable {
     this.mask = size - 1;
     this.buckets = new Int32Array(size);
     const n = maxFlows;
-    this.key = new Uint32Array(n * KEY_WORDS);
+    this.key = new Uint32Array(n * KEY_WORDS); this.keyI = new Int32Array(this.key.buffer);
     this.keyPorts = new Uint32Array(n); this.keyMeta = new Uint32Array(n); this.keyVlan = new Uint32Array(n); this.keyCtx = new Uint32Array(n);
     this.hash = new Uint32Array(n);
     this.used = new Uint8Array(n); this.clientSide = new Uint8Array(n); this.state = new Uint8Array(n);
@@ -188,7 +194,7 @@ export class FlowTable {
 
   /** Slot s holds the canonical address words of the current lookup (this.cur). */
   private sameKey(s: number): boolean {
-    const k = s * KEY_WORDS, key = this.key, c = this.cur;
+    const k = s * KEY_WORDS, key = this.keyI, c = this.curI;
     return key[k] === c[0] && key[k + 1] === c[1] && key[k + 2] === c[2] && key[k + 3] === c[3] &&
       key[k + 4] === c[4] && key[k + 5] === c[5] && key[k + 6] === c[6] && key[k + 7] === c[7];
   }
