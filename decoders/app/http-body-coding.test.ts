@@ -88,3 +88,61 @@ test('request body with Content-Encoding gzip is decoded too', () => {
   assert.ok(r, 'request decoded');
   assert.equal(r!.body, PAGE.toString('latin1'));
 });
+
+test('br and zstd: decoded, alone and layered with gzip in the order Content-Encoding lists them', () => {
+  const br = (b: Buffer) => zlib.brotliCompressSync(b);
+  const zs = (b: Buffer) => zlib.zstdCompressSync(b);
+  const cases: [string, Buffer][] = [
+    ['Content-Encoding: br\r\n', br(PAGE)],
+    ['Content-Encoding: BR\r\n', br(PAGE)],
+    ['Content-Encoding: zstd\r\n', zs(PAGE)],
+    ['Content-Encoding: gzip, br\r\n', br(zlib.gzipSync(PAGE))],          // gzip applied first: br undone first
+    ['Content-Encoding: br\r\nContent-Encoding: gzip\r\n', zlib.gzipSync(br(PAGE))],
+    ['Content-Encoding: zstd, br\r\n', br(zs(PAGE))],
+    ['Content-Encoding: deflate,br\r\n', br(zlib.deflateRawSync(PAGE))],   // raw deflate under brotli
+    ['Content-Encoding: gzip\r\n', zs(PAGE)],                              // zstd bytes are sniffed by their magic
+  ];
+  for (const [h, body] of cases) {
+    const [s] = run(GET, resp(h, body));
+    assert.equal(s.body, PAGE.toString('latin1'), h);
+    assert.ok(s.flags & TXF_RES_DECODED, h);
+    assert.equal(s.raw, body.toString('latin1'), h);
+    assert.deepEqual(s.events.filter((e) => e === AEV['http.body_decompress_error'] || e === AEV['http.body_decompress_limit']), [], h);
+  }
+});
+
+test('br only as a whole token; br and zstd bombs capped; corrupt br is an error, body kept', () => {
+  // "bread" and "xbr" name no coding: the body is not touched
+  for (const h of ['Content-Encoding: bread\r\n', 'Content-Encoding: xbr\r\n']) {
+    const [s] = run(GET, resp(h, zlib.brotliCompressSync(PAGE)));
+    assert.equal(s.flags & TXF_RES_DECODED, 0, h);
+    assert.equal(s.raw, null, h);
+  }
+  // a page bigger than the body limit: its first part is decoded (input prefix search), flagged;
+  // zstd decodes whole blocks (up to 128 KB each), so its part can be well under the limit
+  const big = Buffer.concat(Array.from({ length: 8 }, (_, i) => Buffer.concat([Buffer.from(`part ${i}\n`), PAGE])));
+  for (const [h, enc] of [['br', zlib.brotliCompressSync(big)], ['zstd', zlib.zstdCompressSync(big)]] as const) {
+    const [s] = run(GET, resp(`Content-Encoding: ${h}\r\n`, enc), 3);
+    assert.ok(s.events.includes(AEV['http.body_decompress_limit']), h);
+    assert.ok(s.body.length >= 10_000 && s.body.length <= HTTP_MAX_RESPONSE_BODY, `${h}: len ${s.body.length}`);
+    assert.ok(big.toString('latin1').startsWith(s.body), h);
+  }
+  // bombs (50 MB of one byte in a few dozen bytes): never more than the limit; either a decoded
+  // prefix or, when the first input bytes already expand past it (brotli: one meta-block), the
+  // received bytes, flagged
+  for (const [h, bomb] of [['br', zlib.brotliCompressSync(Buffer.alloc(50 << 20, 0x41))], ['zstd', zlib.zstdCompressSync(Buffer.alloc(50 << 20, 0x41))]] as const) {
+    const [s] = run(GET, resp(`Content-Encoding: ${h}\r\n`, bomb), 3);
+    assert.ok(s.events.includes(AEV['http.body_decompress_limit']), h);
+    assert.ok(s.body.length > 0 && s.body.length <= HTTP_MAX_RESPONSE_BODY, `${h}: len ${s.body.length}`);
+    if (s.flags & TXF_RES_DECODED) assert.match(s.body, /^A+$/, h);
+    else assert.equal(s.body, bomb.toString('latin1'), h);
+  }
+  const junk = Buffer.from('this is not brotli, not deflate either \u00ff\u00fe', 'latin1');
+  const [bad] = run(GET, resp('Content-Encoding: br\r\n', junk));
+  assert.ok(bad.events.includes(AEV['http.body_decompress_error']));
+  assert.equal(bad.body, junk.toString('latin1'));
+  // a truncated br stream gives what it holds (the page's first lines)
+  const cut = zlib.brotliCompressSync(PAGE).subarray(0, 2000);
+  const [part] = run(GET, resp('Content-Encoding: br\r\n', cut));
+  assert.ok(part.body.length > 1000 && PAGE.toString('latin1').startsWith(part.body), `partial ${part.body.length}`);
+});

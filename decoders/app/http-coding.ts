@@ -1,6 +1,7 @@
 /**
- * HTTP content-coding decoder (Content-Encoding gzip / x-gzip / deflate / x-deflate) for the bodies
- * the HTTP parser keeps, so that body rules see what a browser renders, not the compressed bytes.
+ * HTTP content-coding decoder (Content-Encoding gzip / x-gzip / deflate / x-deflate / br / zstd) for
+ * the bodies the HTTP parser keeps, so that body rules see what a browser renders, not the
+ * compressed bytes.
  *
  * When: once per message, when its body is complete (or the flow/direction ended), on the bounded
  * raw body the parser kept (limits.max{Request,Response}Body). Not per packet: node's synchronous
@@ -42,11 +43,16 @@ export const HTTP_MAX_DECODE_LAYERS = 3;
 export const HTTP_DECODE_MAX_RATIO = 2048;
 /** Inflates tried per layer when the whole input overflows the cap or is corrupt (prefix search). */
 export const HTTP_DECODE_RETRIES = 12;
+/** Largest zstd block (RFC 8878 Block_Maximum_Size): the unit in which a zstd frame decodes. */
+export const ZSTD_BLOCK_MAX = 128 * 1024;
 /** Leading CR/LF/whitespace skipped before a layer's data (evader: "\r\n" before the gzip magic). */
 export const HTTP_DECODE_MAX_LEAD = 64;
 
+/** Content codings as named in Content-Encoding (decodeBody's `kinds`, outermost layer first). */
 export const CODING_GZIP = 1;
 export const CODING_DEFLATE = 2;
+export const CODING_BR = 3;
+export const CODING_ZSTD = 4;
 
 /** decodeBody() result flags */
 export const DEC_OK = 1;       // at least one layer decoded
@@ -61,10 +67,24 @@ export class DecodeResult {
   layers = 0;
 }
 
+type Decompress = (b: Uint8Array, cap: number) => Buffer;
 /** Inflate raw deflate data; throws like zlib. */
 function inflateRaw(b: Uint8Array, cap: number): Buffer {
   const z = zlib();
   return z.inflateRawSync(b, { finishFlush: z.constants.Z_SYNC_FLUSH, maxOutputLength: cap });
+}
+/** Brotli (RFC 7932); a truncated stream gives what it holds (BROTLI_OPERATION_FLUSH). */
+function unbrotli(b: Uint8Array, cap: number): Buffer {
+  const z = zlib();
+  return z.brotliDecompressSync(b, { finishFlush: z.constants.BROTLI_OPERATION_FLUSH, maxOutputLength: cap });
+}
+/** Zstandard (RFC 8878; node >= 22.15); a truncated frame gives what it holds (ZSTD_e_flush). */
+function unzstd(b: Uint8Array, cap: number): Buffer {
+  const z = zlib();
+  return z.zstdDecompressSync(b, { finishFlush: z.constants.ZSTD_e_flush, maxOutputLength: cap });
+}
+function isZstd(b: Uint8Array, s: number): boolean {
+  return b.length - s >= 4 && b[s] === 0x28 && b[s + 1] === 0xb5 && b[s + 2] === 0x2f && b[s + 3] === 0xfd;
 }
 
 /** Offset of the deflate payload in b (gzip/zlib header skipped), -1 if a gzip header is cut short. */
@@ -96,8 +116,8 @@ function payloadStart(b: Uint8Array, s: number): number {
  * 90 KB, cap 100 KB) then costs 2-3 capped inflates instead of a plain binary search's 12.
  * Returns null when nothing inflates. `st.flags` receives DEC_LIMIT when capped.
  */
-function inflateCapped(p: Uint8Array, cap: number, st: { flags: number }): Buffer | null {
-  try { return inflateRaw(p, cap); } catch (e) {
+function inflateCapped(p: Uint8Array, cap: number, st: { flags: number }, dec: Decompress = inflateRaw): Buffer | null {
+  try { return dec(p, cap); } catch (e) {
     if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') st.flags |= DEC_LIMIT;
   }
   let lo = 0, hi = p.length;   // lo: longest prefix known to inflate, hi: shortest known not to
@@ -106,7 +126,7 @@ function inflateCapped(p: Uint8Array, cap: number, st: { flags: number }): Buffe
   for (let k = 0; k < HTTP_DECODE_RETRIES && hi - lo > 1; k++) {
     if (mid <= lo || mid >= hi) mid = (lo + hi) >>> 1;
     try {
-      best = inflateRaw(p.subarray(0, mid), cap); lo = mid;
+      best = dec(p.subarray(0, mid), cap); lo = mid;
       if (best.length >= cap >>> 1) break;
       mid = best.length > 0 ? Math.floor(mid * (0.9 * cap) / best.length) : (lo + hi) >>> 1;
     } catch (e) {
@@ -119,31 +139,49 @@ function inflateCapped(p: Uint8Array, cap: number, st: { flags: number }): Buffe
   return best !== null && best.length > 0 ? best : null;
 }
 
-/** Undo one layer; null when it does not inflate. */
-function decodeLayer(b: Uint8Array, cap: number, st: { flags: number }): Buffer | null {
+/**
+ * Undo one layer named `kind` (CODING_*); null when it does not decode. The bytes decide first:
+ * zstd magic -> zstd. Then a layer named br is brotli (no magic number to sniff); if it does not
+ * decode, only a gzip or zlib header makes it inflate. A layer named gzip/deflate is sniffed: gzip
+ * magic or a zlib header -> inflate after it, otherwise raw deflate.
+ */
+function decodeLayer(b: Uint8Array, cap: number, st: { flags: number }, kind: number): Buffer | null {
   let s = 0;
   while (s < b.length && s < HTTP_DECODE_MAX_LEAD && (b[s] === 0x0d || b[s] === 0x0a || b[s] === 0x20 || b[s] === 0x09)) s++;
-  const ps = payloadStart(b, s);
   let out: Buffer | null = null;
+  // zstd decodes whole blocks (up to ZSTD_BLOCK_MAX): an input prefix cannot stop inside one, so
+  // its cap is raised by a block (a prefix then reaches the body limit; the caller keeps `cap` bytes)
+  if (isZstd(b, s)) out = inflateCapped(b.subarray(s), cap + ZSTD_BLOCK_MAX, st, unzstd);
+  else if (kind === CODING_BR) out = inflateCapped(b.subarray(s), cap, st, unbrotli);
+  if (out !== null) {
+    if (out.length > cap || out.length > HTTP_DECODE_MAX_RATIO * Math.max(1, b.length)) st.flags |= DEC_LIMIT;
+    return out;
+  }
+  const ps = payloadStart(b, s);
+  // a layer named br that is not brotli: gzip or zlib if their header says so, never raw deflate
+  // (no header to recognise: raw inflate of brotli bytes can "succeed" with a few junk bytes)
+  if (kind === CODING_BR && ps === s) return null;
   if (ps >= 0) out = inflateCapped(b.subarray(ps), cap, st);
   // a "zlib header" that was really raw deflate data (or junk before the stream): raw from s
-  if (out === null && ps !== s) out = inflateCapped(b.subarray(s), cap, st);
+  if (out === null && ps !== s && kind !== CODING_BR) out = inflateCapped(b.subarray(s), cap, st);
   if (out !== null && out.length > HTTP_DECODE_MAX_RATIO * Math.max(1, b.length)) st.flags |= DEC_LIMIT;
   return out;
 }
 
 /**
- * Undo `layers` content codings (count of gzip/deflate tokens in Content-Encoding) of src[0, len).
- * res.buf/res.len: the decoded body (the last layer that inflated), res.flags: DEC_* bits,
- * res.layers: layers undone. With no layer undone res.len = 0 and DEC_OK is clear.
+ * Undo `layers` content codings (count of gzip/deflate/br/zstd tokens in Content-Encoding) of
+ * src[0, len). `kinds[l]` (CODING_*) names layer l, outermost (the last coding applied) first;
+ * without it every layer is of the deflate family (sniffed). res.buf/res.len: the decoded body (the
+ * last layer that decoded), res.flags: DEC_* bits, res.layers: layers undone. With no layer undone
+ * res.len = 0 and DEC_OK is clear.
  */
-export function decodeBody(src: Uint8Array, len: number, layers: number, cap: number, res: DecodeResult): void {
+export function decodeBody(src: Uint8Array, len: number, layers: number, cap: number, res: DecodeResult, kinds?: ArrayLike<number>): void {
   res.flags = 0; res.layers = 0; res.len = 0;
   if (layers > HTTP_MAX_DECODE_LAYERS) { res.flags |= DEC_LAYERS; layers = HTTP_MAX_DECODE_LAYERS; }
   let cur: Uint8Array = src.subarray(0, len);
   const st = { flags: 0 };
   for (let l = 0; l < layers && cur.length > 0; l++) {
-    const out = decodeLayer(cur, cap, st);
+    const out = decodeLayer(cur, cap, st, kinds !== undefined && l < kinds.length ? kinds[l] : CODING_GZIP);
     if (out === null) { if (l === 0) st.flags |= DEC_ERROR; break; }
     cur = out; res.layers++;
   }

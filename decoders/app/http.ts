@@ -38,7 +38,7 @@ import { AEV, APP_EVENT_COUNT } from './events';
 import { matchMethod, matchResponseStart, matchTokenRequestLine, isKnownMethod } from './detect';
 import { indexOfByte } from './bytes';
 import { normalizeUri, normalizeHost, absoluteUriAuthorityStart, authorityEnd, uriFlags, URI_BAD_ENC, URI_DOUBLE_ENC } from './uri';
-import { decodeBody, DecodeResult, DEC_OK, DEC_LIMIT, DEC_ERROR, DEC_LAYERS } from './http-coding';
+import { decodeBody, DecodeResult, DEC_OK, DEC_LIMIT, DEC_ERROR, DEC_LAYERS, CODING_GZIP, CODING_DEFLATE, CODING_BR, CODING_ZSTD, HTTP_MAX_DECODE_LAYERS } from './http-coding';
 
 /** Limits (all per direction per transaction). Defaults follow Suricata's libhtp defaults in spirit. */
 export interface HttpLimits {
@@ -138,6 +138,8 @@ const V_WEBSOCKET = enc('websocket');
 const V_PERMESSAGE_DEFLATE = enc('permessage-deflate');
 const V_GZIP = enc('gzip');
 const V_DEFLATE = enc('deflate');
+const V_BR = enc('br');
+const V_ZSTD = enc('zstd');
 const V_CHUNKED = enc('chunked');
 const V_CLOSE = enc('close');
 
@@ -188,16 +190,45 @@ function containsLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint
 /** Occurrences of the lowercase pattern in buf[off, off+len), case-insensitively, NUL bytes ignored. */
 function countLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint8Array): number {
   let n = 0;
-  for (let st = off; st < off + len; st++) {
-    let j = 0;
-    for (let i = st; i < off + len && j < pat.length; i++) {
-      let c = buf[i];
-      if (c === 0) { if (i === st) break; continue; }
-      if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-      if (c !== pat[j]) break;
-      j++;
+  for (let st = off; st < off + len; st++) if (matchLowerNoNul(buf, st, off + len, pat) >= 0) n++;
+  return n;
+}
+
+/** End (exclusive) of `pat` matched at buf[st] (ASCII case-insensitive, NUL bytes inside skipped,
+ *  not at st), -1 when it does not match before `end`. */
+function matchLowerNoNul(buf: Uint8Array, st: number, end: number, pat: Uint8Array): number {
+  let j = 0, i = st;
+  for (; i < end && j < pat.length; i++) {
+    let c = buf[i];
+    if (c === 0) { if (i === st) return -1; continue; }
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== pat[j]) return -1;
+    j++;
+  }
+  return j === pat.length ? i : -1;
+}
+
+/** A coding-list delimiter (or a NUL, which evasions put anywhere). */
+function isCodingDelim(c: number): boolean { return c === 0x2c || c === 0x20 || c === 0x09 || c === 0x3b || c === 0 || c === 0x0d || c === 0x0a; }
+
+/**
+ * Appends the content codings named in buf[off, off+len) (one Content-Encoding value) to `kinds`
+ * from index n, in order of appearance; returns the new count (counting past kinds.length).
+ * gzip, deflate and zstd are found anywhere in the value, as browsers are lenient with gzip/deflate
+ * (`x-gzip`, `gzip;q`, `\0gzip`); br only as a whole token (two letters occur inside other words).
+ */
+function codingsIn(buf: Uint8Array, off: number, len: number, kinds: Uint8Array, n: number): number {
+  const end = off + len;
+  for (let st = off; st < end; st++) {
+    let k = 0;
+    if (matchLowerNoNul(buf, st, end, V_GZIP) >= 0) k = CODING_GZIP;
+    else if (matchLowerNoNul(buf, st, end, V_DEFLATE) >= 0) k = CODING_DEFLATE;
+    else if (matchLowerNoNul(buf, st, end, V_ZSTD) >= 0) k = CODING_ZSTD;
+    else if (st === off || isCodingDelim(buf[st - 1])) {
+      const e = matchLowerNoNul(buf, st, end, V_BR);
+      if (e >= 0 && (e === end || isCodingDelim(buf[e]))) k = CODING_BR;
     }
-    if (j === pat.length) n++;
+    if (k !== 0) { if (n < kinds.length) kinds[n] = k; n++; }
   }
   return n;
 }
@@ -458,6 +489,8 @@ export type HttpTxCallback = (tx: HttpTx, what: number, parser: HttpParser) => v
 
 const scratchUri = { buf: new Uint8Array(1024) };
 const decodeRes = new DecodeResult();
+/** Codings of the message being decoded, in header order (codingLayers), then outermost first. */
+const codingKinds = new Uint8Array(HTTP_MAX_DECODE_LAYERS + 1);
 
 /**
  * One parser per flow. Not thread-safe (one worker owns a flow). Allocation happens when the
@@ -771,7 +804,10 @@ export class HttpParser {
     if (layers === 0) return;
     const lim = dir === 0 ? this.limits.maxRequestBody : this.limits.maxResponseBody;
     const r = decodeRes;
-    decodeBody(m.body, m.bodyLen, layers, lim, r);
+    // codings are listed in the order they were applied: undo the last one first
+    const kn = layers < codingKinds.length ? layers : codingKinds.length;
+    codingKinds.subarray(0, kn).reverse();
+    decodeBody(m.body, m.bodyLen, layers, lim, r, codingKinds.subarray(0, kn));
     if (r.flags & DEC_LAYERS) this.count(tx, AEV['http.body_decompress_layers']);
     if (r.flags & DEC_LIMIT) this.count(tx, AEV['http.body_decompress_limit']);
     if (r.flags & DEC_ERROR) this.count(tx, AEV['http.body_decompress_error']);
@@ -782,7 +818,8 @@ export class HttpParser {
     tx.flags |= dir === 0 ? TXF_REQ_DECODED : TXF_RES_DECODED;
   }
 
-  /** Content codings (gzip/deflate layers) announced for message m, 0 none (see decodeCoding). */
+  /** Content codings (gzip/deflate/br/zstd layers) announced for message m, 0 none (see
+   *  decodeCoding); their kinds, in header order, in codingKinds. */
   private codingLayers(tx: HttpTx, m: HttpMsg): number {
     const b = m.buf;
     let layers = 0, seen = false;
@@ -790,12 +827,12 @@ export class HttpParser {
       // length first: most names are shorter than "content-encoding" (16; NUL bytes only add)
       if (m.hdr[h * 4 + 1] < 16 || !eqLowerNoNul(b, m.hdr[h * 4], m.hdr[h * 4 + 1], H_CONTENT_ENCODING)) continue;
       seen = true;
-      layers += countLowerNoNul(b, m.hdr[h * 4 + 2], m.hdr[h * 4 + 3], V_GZIP) + countLowerNoNul(b, m.hdr[h * 4 + 2], m.hdr[h * 4 + 3], V_DEFLATE);
+      layers = codingsIn(b, m.hdr[h * 4 + 2], m.hdr[h * 4 + 3], codingKinds, layers);
     }
     // the whole-block scan only when some header line was odd (invalid or folded line, or a CR
     // inside a line): a plain ~500-byte header block scanned byte by byte cost ~0.5 us per message
     if (!seen && (tx.hasEvent(AEV['http.header_invalid']) || tx.hasEvent(AEV['http.folded_header']) ||
-        indexOfByte(b, 0x0d, 0, m.used) >= 0) && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) layers = 1;
+        indexOfByte(b, 0x0d, 0, m.used) >= 0) && containsLowerNoNul(b, 0, m.used, H_CONTENT_ENCODING)) { layers = 1; codingKinds[0] = CODING_GZIP; }
     return layers;
   }
 
