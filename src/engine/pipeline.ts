@@ -45,6 +45,9 @@ import type { HttpLimits, HttpTx } from '../../decoders/app/http';
 import type { DnsMessage } from '../../decoders/app/dns';
 import { decodeInto, DecodeContext, newDecodeContext, CSUM_L4 } from './decode';
 import { ipPairHash } from './shard';
+/** Module-level copies of imported constants read in rare arms of `packet`: an imported binding
+ *  compiles to a property load on the module object, which has no feedback in an arm not yet taken. */
+const K_TC_TCP_NEW = TC_TCP_NEW, K_TC_UDP_NEW = TC_UDP_NEW, K_TC_ICMP = TC_ICMP, K_TC_OTHER = TC_OTHER;
 
 export type DetectHook = (pkt: PacketView, flowSlot: number, dir: number, engine: QuellEngine) => number;
 /**
@@ -325,19 +328,29 @@ export class QuellEngine implements Engine {
   private packet(v: PacketView, wirelen: number, tsUs: number): number {
     this.pkts++; this.bytes += wirelen;
     for (let k = 0; k < v.eventCount; k++) this.decodeEvents[v.events[k]]++;
-    if (v.ipVer === 4) this.ipv4++; else if (v.ipVer === 6) this.ipv6++; else { this.noFlow++; return -1; }
-    if (v.reassembled) this.reassembled++;
-    if (v.isFragment) { this.fragments++; this.noFlow++; return -1; }
+    // The counters are updated branch-free, every one on every packet: a rare branch first taken
+    // after V8 optimised this function has no type feedback, and a property store in it
+    // deoptimised `packet` (5 times per `quell flows` run on big.pcap: non-IP, fragment, ICMP,
+    // truncated L4...), each a return to the interpreter and a recompile. Only locals and returns
+    // stay in the rare branches.
+    const ver = v.ipVer, v4 = ver === 4, v6 = ver === 6, frag = v.isFragment;
+    this.ipv4 += v4 ? 1 : 0; this.ipv6 += v6 ? 1 : 0;
+    this.reassembled += v.reassembled && (v4 || v6) ? 1 : 0;
+    this.fragments += frag && (v4 || v6) ? 1 : 0;
     const proto = v.ipProto;
-    let sport = 0, dport = 0, tclass: number;
     const isTcp = proto === PROTO_TCP && v.hasTcp;
     const isUdp = proto === PROTO_UDP && v.l4Off > 0 && v.udpLen >= 8;
-    if (isTcp) { this.tcp++; sport = v.sport; dport = v.dport; tclass = TC_TCP_NEW; }
-    else if (isUdp) { this.udp++; sport = v.sport; dport = v.dport; tclass = TC_UDP_NEW; }
-    else if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) { this.icmp++; tclass = TC_ICMP; }
-    else if (proto === PROTO_TCP || proto === PROTO_UDP) { this.noFlow++; return -1; } // truncated L4 header
-    else { this.otherProto++; tclass = TC_OTHER; }
-    if (v.srcOff === 0 && v.dstOff === 0) { this.noFlow++; return -1; }
+    const isIcmp = proto === PROTO_ICMP || proto === PROTO_ICMPV6;
+    const l4Cut = !isTcp && !isUdp && (proto === PROTO_TCP || proto === PROTO_UDP);   // truncated L4 header
+    const noAddr = (v.srcOff | v.dstOff) === 0;   // one compare: `&&` left dstOff's without feedback
+    const ok = (v4 || v6) && !frag;
+    const flowless = !ok || l4Cut || noAddr;
+    this.tcp += ok && isTcp ? 1 : 0; this.udp += ok && isUdp ? 1 : 0; this.icmp += ok && isIcmp ? 1 : 0;
+    this.otherProto += ok && !isTcp && !isUdp && !isIcmp && !l4Cut ? 1 : 0;
+    this.noFlow += flowless ? 1 : 0;
+    if (flowless) return -1;
+    const sport = isTcp || isUdp ? v.sport : 0, dport = isTcp || isUdp ? v.dport : 0;
+    const tclass = isTcp ? K_TC_TCP_NEW : isUdp ? K_TC_UDP_NEW : isIcmp ? K_TC_ICMP : K_TC_OTHER;
 
     const f = this.flows;
     // TCP port reuse (a fresh SYN on a closed connection starts a new flow) is decided inside
@@ -363,7 +376,7 @@ export class QuellEngine implements Engine {
       if (ts === TS_CLOSED) { f.state[s] = FS_CLOSED; f.setClass(s, TC_TCP_CLOSED); }
       else if (ts === TS_FIN_WAIT || ts === TS_CLOSING) { f.state[s] = FS_CLOSING; f.setClass(s, TC_TCP_CLOSING); }
       else if (ts === TS_ESTABLISHED) { f.state[s] = FS_ESTABLISHED; f.setClass(s, TC_TCP_EST); }
-      if (this.streams.truncated[2 * s + dir]) f.flags[s] |= FF_TRUNCATED;
+      f.flags[s] |= this.streams.truncated[2 * s + dir] ? FF_TRUNCATED : 0;   // always stored: no rare store site
     } else {
       if (f.state[s] === FS_NEW && f.pkts[2 * s + (dir ^ 1)] > 0) {
         f.state[s] = FS_ESTABLISHED;

@@ -47,18 +47,20 @@ export function shardOf(buf: Uint8Array, off: number, caplen: number, link: numb
 }
 
 /**
- * Symmetric 32-bit hash of the address pair of the IP header at buf[off] (IPv4 or IPv6, by its
+ * Symmetric 31-bit hash of the address pair of the IP header at buf[off] (IPv4 or IPv6, by its
  * version nibble), 0 when the header does not fit before `end` or is not IP. The shard of a
  * packet is fmix(this) % n over its outermost IP header, and a tunnelled flow's key holds this
  * value for its outermost header: the same function on both sides, so equal keys mean equal shards.
  */
 export function ipPairHash(buf: Uint8Array, off: number, end: number): number {
   const ver = off >= 0 && off < end ? buf[off] >> 4 : 0;
-  if (ver === 4 && off + 20 <= end) return (fmix(rd32(buf, off + 12)) ^ fmix(rd32(buf, off + 16))) >>> 0;
+  // 31 bits (& 0x7fffffff): always an int32, so optimised code never meets a uint32 above 2^31
+  // (a "lost precision" deoptimisation of `packet`, where this is inlined), and never negative
+  if (ver === 4 && off + 20 <= end) return (fmix(rd32(buf, off + 12)) ^ fmix(rd32(buf, off + 16))) & 0x7fffffff;
   if (ver === 6 && off + 40 <= end) {
     let a = 0, b = 0;
     for (let w = 0; w < 4; w++) { a = fmix(a ^ rd32(buf, off + 8 + 4 * w)); b = fmix(b ^ rd32(buf, off + 24 + 4 * w)); }
-    return (a ^ b) >>> 0;
+    return (a ^ b) & 0x7fffffff;
   }
   return 0;
 }
