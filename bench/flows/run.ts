@@ -8,7 +8,11 @@
  * --workers <cores>) under /usr/bin/time; the median wall time per command gives packets/s.
  * CPU seconds (user+sys) are reported too: on a shared machine they are steadier than wall time.
  * Then, in the same run, bench/flows/steady.js (the engine in process, warm JIT, `quell flows`
- * configuration, 3 rounds) for the warm per-core rate next to ndpiReader's.
+ * configuration, best of 5 rounds) for the warm per-core rate next to ndpiReader's.
+ *
+ * With `taskset` available, each round also runs ndpiReader and quell --workers 1 pinned to one
+ * CPU (the last one): what "one core" means literally, V8's compiler and GC threads included
+ * (ratio_1_core_pinned, wall time; on two cores they run beside the main thread).
  *
  * Two ratios, both labelled in the output:
  *  - ratio_1_core_cpu (HEADLINE, what issue 3 asks: `quell flows` one worker vs ndpiReader, the
@@ -57,18 +61,24 @@ function main(): void {
   const pm = /(\d+) packets, (\d+) flows/.exec(probe.stderr);
   if (!pm) throw new Error('cannot count packets');
   const packets = Number(pm[1]), flows = Number(pm[2]);
-  const runs: Record<string, Run[]> = { ndpi: [], quell1: [], quellN: [] };
+  const runs: Record<string, Run[]> = { ndpi: [], quell1: [], quellN: [], ndpiPinned: [], quell1Pinned: [] };
+  const pin = spawnSync('taskset', ['-c', String(cores - 1), 'true']).status === 0 ? ['taskset', '-c', String(cores - 1)] : null;
   for (let r = 0; r < rounds; r++) {
     runs.ndpi.push(timed(['ndpiReader', '-i', file, '-q']));
     runs.quell1.push(timed([process.execPath, QUELL, 'flows', file, '--workers', '1', '--quiet']));
     runs.quellN.push(timed([process.execPath, QUELL, 'flows', file, '--workers', String(cores), '--quiet']));
+    if (pin) {
+      runs.ndpiPinned.push(timed([...pin, 'ndpiReader', '-i', file, '-q']));
+      runs.quell1Pinned.push(timed([...pin, process.execPath, QUELL, 'flows', file, '--workers', '1', '--quiet']));
+    }
   }
   const sum = (k: string) => {
     const wall = median(runs[k].map((x) => x.wall)), cpu = median(runs[k].map((x) => x.cpu));
     return { wall_s: wall, cpu_s: cpu, pps_wall: Math.round(packets / wall), pps_cpu: Math.round(packets / cpu), max_rss_mb: Math.round(median(runs[k].map((x) => x.rssKb)) / 1024) };
   };
   const ndpi = sum('ndpi'), q1 = sum('quell1'), qn = sum('quellN');
-  const st = spawnSync(process.execPath, [path.join(__dirname, 'steady.js'), file, '--rounds', '3'], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 900_000 });
+  const pinned = pin ? { ndpiReader: sum('ndpiPinned'), quell_workers_1: sum('quell1Pinned') } : null;
+  const st = spawnSync(process.execPath, [path.join(__dirname, 'steady.js'), file, '--rounds', '5'], { encoding: 'utf8', maxBuffer: 1 << 28, timeout: 900_000 });
   if (st.status !== 0) throw new Error(`steady.js failed: ${st.stderr.slice(-500)}`);
   const steady = JSON.parse(st.stdout) as Record<string, unknown>;
   const load = os.loadavg();
@@ -82,6 +92,8 @@ function main(): void {
     warm_in_process: steady,
     ratio_1_core_warm_cpu: +(Number(steady.quell_second_half_cpu_pps) / ndpi.pps_cpu).toFixed(3),
     ratio_all_cores_wall: +(qn.pps_wall / ndpi.pps_wall).toFixed(3),
+    pinned_to_one_cpu: pinned,
+    ratio_1_core_pinned: pinned ? +(pinned.quell_workers_1.pps_wall / pinned.ndpiReader.pps_wall).toFixed(3) : null,
   };
   fs.mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
   fs.writeFileSync(path.join(ROOT, 'bench', 'out', 'flows.json'), JSON.stringify(out, null, 2) + '\n');

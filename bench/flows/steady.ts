@@ -10,6 +10,10 @@
  *   node dist/bench/flows/steady.js [FILE] [--rounds N]    (default bench/out/big.pcap, 1 round)
  *
  * One JSON object on stdout (bench/flows/run.js runs this and merges it into flows.json).
+ * STEADY_VERBOSE=1 prints every round's second-half rate on stderr. They vary a lot within one
+ * process (Node 24, 2026-11-21: 0.8-2.6 M pps): each fresh engine brings new closures, so call
+ * sites TurboFan specialised for the previous one deoptimise ("wrong call target") and recompile,
+ * and process.cpuUsage counts that background compiling (and GC) in the round; hence best of N.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
@@ -57,6 +61,7 @@ async function main(): Promise<void> {
     obs.disconnect();
     const w = cpu(c1, c2);
     if (round === 0) { coldCpu = cpu(c0, c1); coldN = warm; }    // the first half of the first round: JIT cold
+    if (process.env.STEADY_VERBOSE) process.stderr.write(`round ${round}: second half ${Math.round(n / w)} pps\n`);
     if (best === null || w < best.warm) best = { warm: w, n, gcs };
   }
   const nd = spawnSync('/usr/bin/time', ['-f', 'TIME %U %S', 'ndpiReader', '-i', file, '-q'], { encoding: 'utf8', maxBuffer: 1 << 28 });
