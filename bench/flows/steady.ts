@@ -11,9 +11,10 @@
  *
  * One JSON object on stdout (bench/flows/run.js runs this and merges it into flows.json).
  * STEADY_VERBOSE=1 prints every round's second-half rate on stderr. They vary a lot within one
- * process (Node 24, 2026-11-21: 0.8-2.6 M pps): each fresh engine brings new closures, so call
- * sites TurboFan specialised for the previous one deoptimise ("wrong call target") and recompile,
- * and process.cpuUsage counts that background compiling (and GC) in the round; hence best of N.
+ * process (Node 24, 2026-11-21: 0.8-2.6 M pps). `--trace-deopt` shows call sites TurboFan
+ * specialised for the previous engine's closures deoptimising ("wrong call target") after each
+ * fresh engine, and process.cpuUsage counts the recompiling (and GC) of background threads in the
+ * round: most likely the spread; hence best of N.
  */
 import { spawnSync } from 'child_process';
 import * as path from 'path';
