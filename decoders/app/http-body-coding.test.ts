@@ -146,3 +146,12 @@ test('br only as a whole token; br and zstd bombs capped; corrupt br is an error
   const [part] = run(GET, resp('Content-Encoding: br\r\n', cut));
   assert.ok(part.body.length > 1000 && PAGE.toString('latin1').startsWith(part.body), `partial ${part.body.length}`);
 });
+
+test('more codings than the layer limit: the outermost ones (the last listed) are undone, flagged', () => {
+  const g2 = zlib.gzipSync(zlib.gzipSync(PAGE));
+  const body = zlib.brotliCompressSync(zlib.gzipSync(zlib.gzipSync(g2)));   // gzip x4, then br
+  const [s] = run(GET, resp('Content-Encoding: gzip, gzip, gzip, gzip, br\r\n', body));
+  assert.ok(s.events.includes(AEV['http.body_decompress_layers']));
+  assert.ok(s.flags & TXF_RES_DECODED);
+  assert.equal(s.body, g2.toString('latin1'));   // br, gzip, gzip undone; two gzip layers left
+});

@@ -153,18 +153,14 @@ function decodeLayer(b: Uint8Array, cap: number, st: { flags: number }, kind: nu
   // its cap is raised by a block (a prefix then reaches the body limit; the caller keeps `cap` bytes)
   if (isZstd(b, s)) out = inflateCapped(b.subarray(s), cap + ZSTD_BLOCK_MAX, st, unzstd);
   else if (kind === CODING_BR) out = inflateCapped(b.subarray(s), cap, st, unbrotli);
-  if (out !== null) {
-    if (out.length > cap || out.length > HTTP_DECODE_MAX_RATIO * Math.max(1, b.length)) st.flags |= DEC_LIMIT;
-    return out;
+  if (out === null) {
+    const ps = payloadStart(b, s);
+    if (ps >= 0 && (ps !== s || kind !== CODING_BR)) out = inflateCapped(b.subarray(ps), cap, st);
+    // a "zlib header" that was really raw deflate data (or junk before the stream): raw from s.
+    // Never for a layer named br: raw inflate of brotli bytes can "succeed" with a few junk bytes.
+    if (out === null && ps !== s && kind !== CODING_BR) out = inflateCapped(b.subarray(s), cap, st);
   }
-  const ps = payloadStart(b, s);
-  // a layer named br that is not brotli: gzip or zlib if their header says so, never raw deflate
-  // (no header to recognise: raw inflate of brotli bytes can "succeed" with a few junk bytes)
-  if (kind === CODING_BR && ps === s) return null;
-  if (ps >= 0) out = inflateCapped(b.subarray(ps), cap, st);
-  // a "zlib header" that was really raw deflate data (or junk before the stream): raw from s
-  if (out === null && ps !== s && kind !== CODING_BR) out = inflateCapped(b.subarray(s), cap, st);
-  if (out !== null && out.length > HTTP_DECODE_MAX_RATIO * Math.max(1, b.length)) st.flags |= DEC_LIMIT;
+  if (out !== null && (out.length > cap || out.length > HTTP_DECODE_MAX_RATIO * Math.max(1, b.length))) st.flags |= DEC_LIMIT;
   return out;
 }
 

@@ -187,13 +187,6 @@ function containsLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint
   return false;
 }
 
-/** Occurrences of the lowercase pattern in buf[off, off+len), case-insensitively, NUL bytes ignored. */
-function countLowerNoNul(buf: Uint8Array, off: number, len: number, pat: Uint8Array): number {
-  let n = 0;
-  for (let st = off; st < off + len; st++) if (matchLowerNoNul(buf, st, off + len, pat) >= 0) n++;
-  return n;
-}
-
 /** End (exclusive) of `pat` matched at buf[st] (ASCII case-insensitive, NUL bytes inside skipped,
  *  not at st), -1 when it does not match before `end`. */
 function matchLowerNoNul(buf: Uint8Array, st: number, end: number, pat: Uint8Array): number {
@@ -212,8 +205,9 @@ function matchLowerNoNul(buf: Uint8Array, st: number, end: number, pat: Uint8Arr
 function isCodingDelim(c: number): boolean { return c === 0x2c || c === 0x20 || c === 0x09 || c === 0x3b || c === 0 || c === 0x0d || c === 0x0a; }
 
 /**
- * Appends the content codings named in buf[off, off+len) (one Content-Encoding value) to `kinds`
- * from index n, in order of appearance; returns the new count (counting past kinds.length).
+ * Appends the content codings named in buf[off, off+len) (one Content-Encoding value), in order of
+ * appearance, the n-th at kinds[n % kinds.length] (a ring: the last ones, which are the outermost
+ * layers, are always kept); returns the new count n.
  * gzip, deflate and zstd are found anywhere in the value, as browsers are lenient with gzip/deflate
  * (`x-gzip`, `gzip;q`, `\0gzip`); br only as a whole token (two letters occur inside other words).
  */
@@ -228,7 +222,7 @@ function codingsIn(buf: Uint8Array, off: number, len: number, kinds: Uint8Array,
       const e = matchLowerNoNul(buf, st, end, V_BR);
       if (e >= 0 && (e === end || isCodingDelim(buf[e]))) k = CODING_BR;
     }
-    if (k !== 0) { if (n < kinds.length) kinds[n] = k; n++; }
+    if (k !== 0) { kinds[n % kinds.length] = k; n++; }
   }
   return n;
 }
@@ -489,8 +483,10 @@ export type HttpTxCallback = (tx: HttpTx, what: number, parser: HttpParser) => v
 
 const scratchUri = { buf: new Uint8Array(1024) };
 const decodeRes = new DecodeResult();
-/** Codings of the message being decoded, in header order (codingLayers), then outermost first. */
-const codingKinds = new Uint8Array(HTTP_MAX_DECODE_LAYERS + 1);
+/** Codings named by the message being decoded, in header order, as a ring (codingsIn). */
+const codingKinds = new Uint8Array(HTTP_MAX_DECODE_LAYERS);
+/** The layers to undo, outermost (the last coding applied) first (decodeCoding). */
+const layerKinds = new Uint8Array(HTTP_MAX_DECODE_LAYERS);
 
 /**
  * One parser per flow. Not thread-safe (one worker owns a flow). Allocation happens when the
@@ -805,9 +801,9 @@ export class HttpParser {
     const lim = dir === 0 ? this.limits.maxRequestBody : this.limits.maxResponseBody;
     const r = decodeRes;
     // codings are listed in the order they were applied: undo the last one first
-    const kn = layers < codingKinds.length ? layers : codingKinds.length;
-    codingKinds.subarray(0, kn).reverse();
-    decodeBody(m.body, m.bodyLen, layers, lim, r, codingKinds.subarray(0, kn));
+    const kn = layers < layerKinds.length ? layers : layerKinds.length;
+    for (let l = 0; l < kn; l++) layerKinds[l] = codingKinds[(layers - 1 - l) % codingKinds.length];
+    decodeBody(m.body, m.bodyLen, layers, lim, r, layerKinds);
     if (r.flags & DEC_LAYERS) this.count(tx, AEV['http.body_decompress_layers']);
     if (r.flags & DEC_LIMIT) this.count(tx, AEV['http.body_decompress_limit']);
     if (r.flags & DEC_ERROR) this.count(tx, AEV['http.body_decompress_error']);
